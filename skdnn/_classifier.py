@@ -1,0 +1,274 @@
+"""LLayerClassifier: the course's L-layer network as a scikit-learn classifier."""
+
+import warnings
+
+import numpy as np
+from sklearn.base import ClassifierMixin
+from sklearn.exceptions import DataConversionWarning
+from sklearn.preprocessing import LabelBinarizer
+from sklearn.utils._param_validation import StrOptions
+from sklearn.utils.class_weight import compute_sample_weight
+from sklearn.utils.multiclass import check_classification_targets, type_of_target
+
+from ._base import BaseLLayer
+
+
+class LLayerClassifier(ClassifierMixin, BaseLLayer):
+    """L-layer fully connected neural network classifier.
+
+    The network of the deep-learning course: ReLU hidden layers trained by
+    full-batch gradient descent, a sigmoid output unit and binary
+    cross-entropy for two classes. With more than two classes the output is a
+    softmax and the loss categorical cross-entropy; with a 2-D indicator
+    ``y`` (multilabel) there is one sigmoid per label. The defaults are the
+    course's four-layer model, so ``LLayerClassifier(random_state=1)`` trains
+    exactly as :func:`skdnn.engine.L_layer_model` does.
+
+    Parameters
+    ----------
+    hidden_layer_sizes : array-like of int, default=(20, 7, 5)
+        Number of units of each hidden layer.
+    activation : str or list of str, default="relu"
+        Hidden-layer activation, one for all or one per hidden layer:
+        ``"relu"``, ``"leaky_relu"``, ``"tanh"``, ``"sigmoid"``, ``"identity"``.
+    init : {"small", "xavier", "he", "glorot_uniform"}, default="xavier"
+        Weight initialisation: ``randn * 0.01``, ``randn / sqrt(fan_in)``,
+        ``randn * sqrt(2 / fan_in)``, or uniform in
+        ``±sqrt(6 / (fan_in + fan_out))``. Drawn layer by layer from
+        ``check_random_state(random_state)``; biases start at zero.
+    solver : {"gd", "momentum", "adam", "lbfgs"}, default="gd"
+        ``"gd"`` is the course's gradient descent; ``"lbfgs"`` runs
+        ``scipy.optimize.minimize`` on the full batch.
+    learning_rate : float, default=0.0075
+        Step size of the gradient solvers (unused by ``"lbfgs"``).
+    max_iter : int, default=2500
+        Number of epochs (passes over the data); for ``"lbfgs"``, iterations.
+    batch_size : int or None, default=None
+        ``None`` trains on all samples at each step (the course); an int
+        draws shuffled mini-batches of that size every epoch.
+    shuffle : bool, default=True
+        Whether mini-batches are drawn in a new order each epoch.
+    decay_rate : float, default=0.0
+        Inverse-time decay: epoch ``k`` uses
+        ``learning_rate / (1 + decay_rate * k)``.
+    alpha : float, default=0.0
+        L2 penalty, ``alpha / (2 * n_samples) * sum of squared weights``.
+    dropout : float or list of float, default=0.0
+        Inverted-dropout rate of the hidden layers, one for all or one per
+        hidden layer; 0 is off. Never applied when predicting.
+    momentum : float, default=0.9
+        Beta of ``solver="momentum"``.
+    beta_1, beta_2, epsilon : float, default=0.9, 0.999, 1e-8
+        Settings of ``solver="adam"``.
+    tol : float or None, default=None
+        ``None`` runs exactly ``max_iter`` epochs, as the course does. A float
+        stops once the training loss (or, with ``early_stopping``, the
+        validation score) has not improved by ``tol`` for
+        ``n_iter_no_change`` consecutive epochs.
+    n_iter_no_change : int, default=10
+        Patience of ``tol`` and ``early_stopping``.
+    early_stopping : bool, default=False
+        Hold out a stratified ``validation_fraction`` of the training data,
+        stop when its accuracy stops improving, and keep the best model.
+    validation_fraction : float, default=0.1
+        Share of the training data held out by ``early_stopping``.
+    class_weight : dict, "balanced" or None, default=None
+        Weights of the classes in the loss, as in scikit-learn.
+    warm_start : bool, default=False
+        Continue from the previous fit instead of initialising anew.
+    random_state : int, RandomState instance or None, default=None
+        Seeds initialisation, shuffling, dropout and the validation split.
+        The same seed and data give a bit-identical model.
+    verbose : int, default=0
+        ``1`` prints ``Cost after iteration i: c`` every 100 epochs, ``2``
+        every epoch.
+
+    Attributes
+    ----------
+    classes_ : ndarray of shape (n_classes,)
+        Class labels (for multilabel, ``arange(n_labels)``).
+    parameters_ : dict
+        The course-layout parameters ``{"W1": (n_1, n_features), "b1": (n_1, 1), ...}``.
+    coefs_ : list of ndarray
+        ``coefs_[i]`` has shape (n_units_i, n_units_{i+1}): scikit-learn's
+        layout, views of ``parameters_``.
+    intercepts_ : list of ndarray
+        ``intercepts_[i]`` has shape (n_units_{i+1},).
+    loss_curve_ : list of float
+        The training cost at every epoch, before that epoch's last step.
+    best_loss_ : float
+        The lowest value of ``loss_curve_``.
+    validation_scores_ : list of float or None
+        Held-out accuracy at every epoch with ``early_stopping``.
+    best_validation_score_ : float or None
+        The best of ``validation_scores_``.
+    n_iter_ : int
+        Number of epochs run.
+    t_ : int
+        Number of training samples seen.
+    n_layers_ : int
+        Number of layers, input and output included.
+    n_outputs_ : int
+        Number of output units.
+    out_activation_ : str
+        ``"sigmoid"`` (binary, multilabel) or ``"softmax"`` (multiclass).
+    n_features_in_ : int
+        Number of features seen during fit.
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+        Names of features seen during fit, when ``X`` has string column names.
+
+    See Also
+    --------
+    LLayerRegressor : The same network with an identity output for regression.
+    skdnn.engine.L_layer_model : The course function this estimator generalises.
+
+    Examples
+    --------
+    >>> from sklearn.datasets import make_moons
+    >>> from skdnn import LLayerClassifier
+    >>> X, y = make_moons(200, noise=0.1, random_state=0)
+    >>> clf = LLayerClassifier(hidden_layer_sizes=(16,), solver="adam",
+    ...                        learning_rate=0.01, max_iter=300, random_state=0)
+    >>> clf.fit(X, y).score(X, y) > 0.95
+    True
+    """
+
+    _parameter_constraints = {**BaseLLayer._parameter_constraints,
+                              "class_weight": [dict, StrOptions({"balanced"}), None]}
+    _stratify = True
+
+    def __init__(self, hidden_layer_sizes=(20, 7, 5), activation="relu", init="xavier", *,
+                 solver="gd", learning_rate=0.0075, max_iter=2500, batch_size=None,
+                 shuffle=True, decay_rate=0.0, alpha=0.0, dropout=0.0, momentum=0.9,
+                 beta_1=0.9, beta_2=0.999, epsilon=1e-8, tol=None, n_iter_no_change=10,
+                 early_stopping=False, validation_fraction=0.1, class_weight=None,
+                 warm_start=False, random_state=None, verbose=0):
+        super().__init__(
+            hidden_layer_sizes, activation, init, solver=solver, learning_rate=learning_rate,
+            max_iter=max_iter, batch_size=batch_size, shuffle=shuffle, decay_rate=decay_rate,
+            alpha=alpha, dropout=dropout, momentum=momentum, beta_1=beta_1, beta_2=beta_2,
+            epsilon=epsilon, tol=tol, n_iter_no_change=n_iter_no_change,
+            early_stopping=early_stopping, validation_fraction=validation_fraction,
+            warm_start=warm_start, random_state=random_state, verbose=verbose)
+        self.class_weight = class_weight
+
+    def fit(self, X, y, sample_weight=None):
+        """Fit the network to ``X`` and ``y``.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+        y : array-like of shape (n_samples,) or (n_samples, n_labels)
+            Class labels of any type, or a 2-D indicator matrix (multilabel).
+        sample_weight : array-like of shape (n_samples,), default=None
+            Weight of each sample in the loss.
+
+        Returns
+        -------
+        self : LLayerClassifier
+        """
+        return self._fit(X, y, sample_weight)
+
+    def partial_fit(self, X, y, classes=None, sample_weight=None):
+        """One epoch over ``X``, ``y``, continuing from the current model.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+        y : array-like of shape (n_samples,) or (n_samples, n_labels)
+        classes : array-like of shape (n_classes,), default=None
+            All the classes that ``y`` can take; required on the first call.
+        sample_weight : array-like of shape (n_samples,), default=None
+
+        Returns
+        -------
+        self : LLayerClassifier
+        """
+        if self.solver == "lbfgs":
+            raise ValueError("partial_fit needs a stochastic solver; solver='lbfgs' "
+                             "minimises on the full data only.")
+        if not hasattr(self, "classes_") and classes is None:
+            if type_of_target(y) != "multilabel-indicator":
+                raise ValueError("classes must be passed on the first call to partial_fit.")
+        return self._fit(X, y, sample_weight, incremental=True, classes=classes)
+
+    def _encode_targets(self, y, first_call, classes=None):
+        if getattr(y, "ndim", 1) == 2 and y.shape[1] == 1:
+            warnings.warn("A column-vector y was passed when a 1d array was expected; "
+                          "it was raveled.", DataConversionWarning, stacklevel=4)
+            y = y.ravel()
+        check_classification_targets(y)
+        if first_call:
+            binarizer = LabelBinarizer().fit(y if classes is None else classes)
+            if len(binarizer.classes_) < 2:
+                raise ValueError(f"{type(self).__name__} needs samples of at least 2 classes, "
+                                 f"but the data contains only one class: {binarizer.classes_[0]}.")
+            self._label_binarizer = binarizer
+            self.classes_ = binarizer.classes_
+        elif not np.isin(np.unique(y), self.classes_).all() and \
+                self._label_binarizer.y_type_ != "multilabel-indicator":
+            raise ValueError(f"y has classes {np.setdiff1d(np.unique(y), self.classes_)} "
+                             f"that were not in classes_ {self.classes_}.")
+        Y = self._label_binarizer.transform(y)
+        out = "softmax" if self._label_binarizer.y_type_ == "multiclass" else "sigmoid"
+        return Y, out
+
+    def _weigh_samples(self, y, sample_weight, incremental):
+        if self.class_weight is None:
+            return sample_weight
+        if incremental and self.class_weight == "balanced":
+            raise ValueError("class_weight='balanced' is not supported by partial_fit: "
+                             "one batch does not tell the class frequencies. Pass a dict.")
+        weights = compute_sample_weight(self.class_weight, np.asarray(y))
+        return weights if sample_weight is None else weights * sample_weight
+
+    def predict_proba(self, X):
+        """Probability estimates.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+
+        Returns
+        -------
+        proba : ndarray of shape (n_samples, n_classes)
+            For two classes, columns ``[P(classes_[0]), P(classes_[1])]``; for
+            multilabel, the probability of each label.
+        """
+        P = self._forward(X)
+        if self._label_binarizer.y_type_ == "binary":
+            return np.hstack([1 - P, P])
+        return P
+
+    def predict_log_proba(self, X):
+        """Logarithm of :meth:`predict_proba` (``-inf`` where it is exactly 0).
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+
+        Returns
+        -------
+        log_proba : ndarray of shape (n_samples, n_classes)
+        """
+        with np.errstate(divide="ignore"):
+            return np.log(self.predict_proba(X))
+
+    def predict(self, X):
+        """Predict classes (1 where the output probability is above 0.5 for two classes).
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+
+        Returns
+        -------
+        y : ndarray of shape (n_samples,) or (n_samples, n_labels)
+        """
+        P = self._forward(X)
+        return self._label_binarizer.inverse_transform(P, threshold=0.5)
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.classifier_tags.multi_label = True
+        return tags

@@ -1,0 +1,148 @@
+"""LLayerRegressor: the L-layer network with an identity output and squared error."""
+
+import numpy as np
+from sklearn.base import RegressorMixin
+
+from ._base import BaseLLayer
+
+
+class LLayerRegressor(RegressorMixin, BaseLLayer):
+    """L-layer fully connected neural network regressor.
+
+    The same network and solvers as :class:`LLayerClassifier`, with an
+    identity output layer and the squared-error loss
+    ``(1/m) sum_i 1/2 ||y_i - f(x_i)||^2``. Single- and multi-output targets;
+    :meth:`score` is the coefficient of determination R².
+
+    Parameters
+    ----------
+    hidden_layer_sizes : array-like of int, default=(20, 7, 5)
+        Number of units of each hidden layer.
+    activation : str or list of str, default="relu"
+        Hidden-layer activation, one for all or one per hidden layer:
+        ``"relu"``, ``"leaky_relu"``, ``"tanh"``, ``"sigmoid"``, ``"identity"``.
+    init : {"small", "xavier", "he", "glorot_uniform"}, default="xavier"
+        Weight initialisation, see :class:`LLayerClassifier`.
+    solver : {"gd", "momentum", "adam", "lbfgs"}, default="gd"
+    learning_rate : float, default=0.0075
+    max_iter : int, default=2500
+        Number of epochs; for ``"lbfgs"``, iterations.
+    batch_size : int or None, default=None
+        ``None`` is full batch; an int draws shuffled mini-batches.
+    shuffle : bool, default=True
+    decay_rate : float, default=0.0
+        Inverse-time learning-rate decay per epoch.
+    alpha : float, default=0.0
+        L2 penalty.
+    dropout : float or list of float, default=0.0
+        Inverted-dropout rate of the hidden layers.
+    momentum : float, default=0.9
+    beta_1, beta_2, epsilon : float, default=0.9, 0.999, 1e-8
+    tol : float or None, default=None
+        ``None`` runs exactly ``max_iter`` epochs.
+    n_iter_no_change : int, default=10
+    early_stopping : bool, default=False
+        Hold out ``validation_fraction`` of the data, stop when its R² stops
+        improving, and keep the best model.
+    validation_fraction : float, default=0.1
+    warm_start : bool, default=False
+    random_state : int, RandomState instance or None, default=None
+    verbose : int, default=0
+
+    Attributes
+    ----------
+    parameters_ : dict
+        Course-layout parameters ``{"W1", "b1", ...}``.
+    coefs_ : list of ndarray
+        Weights in scikit-learn's layout (views of ``parameters_``).
+    intercepts_ : list of ndarray
+        Biases in scikit-learn's layout.
+    loss_curve_ : list of float
+        Training cost at every epoch.
+    best_loss_ : float
+    validation_scores_ : list of float or None
+    best_validation_score_ : float or None
+    n_iter_ : int
+    t_ : int
+    n_layers_ : int
+    n_outputs_ : int
+    out_activation_ : str
+        ``"identity"``.
+    n_features_in_ : int
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+
+    See Also
+    --------
+    LLayerClassifier : The classifier, with all parameters explained.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skdnn import LLayerRegressor
+    >>> rng = np.random.RandomState(0)
+    >>> X = rng.uniform(-1, 1, (200, 2))
+    >>> y = X[:, 0] ** 2 + X[:, 1]
+    >>> reg = LLayerRegressor((16,), solver="lbfgs", max_iter=200, random_state=0)
+    >>> reg.fit(X, y).score(X, y) > 0.95
+    True
+    """
+
+    def fit(self, X, y, sample_weight=None):
+        """Fit the network to ``X`` and ``y``.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+        y : array-like of shape (n_samples,) or (n_samples, n_outputs)
+        sample_weight : array-like of shape (n_samples,), default=None
+
+        Returns
+        -------
+        self : LLayerRegressor
+        """
+        return self._fit(X, y, sample_weight)
+
+    def partial_fit(self, X, y, sample_weight=None):
+        """One epoch over ``X``, ``y``, continuing from the current model.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+        y : array-like of shape (n_samples,) or (n_samples, n_outputs)
+        sample_weight : array-like of shape (n_samples,), default=None
+
+        Returns
+        -------
+        self : LLayerRegressor
+        """
+        if self.solver == "lbfgs":
+            raise ValueError("partial_fit needs a stochastic solver; solver='lbfgs' "
+                             "minimises on the full data only.")
+        return self._fit(X, y, sample_weight, incremental=True)
+
+    def _encode_targets(self, y, first_call, classes=None):
+        y = np.asarray(y)
+        if first_call:
+            self._y_ndim = y.ndim
+        elif y.ndim != self._y_ndim:
+            raise ValueError(f"y has {y.ndim} dimensions but the model was fit on {self._y_ndim}.")
+        return y.reshape(y.shape[0], -1), "identity"
+
+    def predict(self, X):
+        """Predict with the network.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+
+        Returns
+        -------
+        y : ndarray of shape (n_samples,) or (n_samples, n_outputs)
+        """
+        Y = self._forward(X)
+        return Y.ravel() if self._y_ndim == 1 else Y
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.target_tags.multi_output = True
+        return tags

@@ -1,0 +1,62 @@
+"""The NumPy engine of skdnn: the course's functions, general enough for every network.
+
+Layout: examples are columns, ``X`` of shape ``(n_x, m)``; parameters are a
+dict ``{"W1", "b1", ..., "WL", "bL"}`` with ``Wl`` of shape
+``(n_l, n_{l-1})`` and ``bl`` of shape ``(n_l, 1)``.
+
+This package imports NumPy only. The course's names (``relu``,
+``L_model_forward``, ``L_layer_model``, ...) are the public face of the same
+code that :class:`skdnn.LLayerClassifier` trains with.
+"""
+
+from .activations import (ACTIVATIONS, OUTPUT_ACTIVATIONS, relu, relu_backward, sigmoid,
+                          sigmoid_backward, softmax)
+from .gradient_check import gradient_check
+from .initializers import (INITIALIZERS, initialize_network, initialize_parameters,
+                           initialize_parameters_deep)
+from .losses import LOSS_OF_OUTPUT, LOSSES, compute_cost, output_delta
+from .models import L_layer_model, predict, two_layer_model
+from .optimizers import OPTIMIZERS, Adam, GradientDescent, Momentum, update_parameters
+from .propagation import (L_model_backward, L_model_forward, Workspace, backward_propagation,
+                          forward_propagation, linear_activation_backward,
+                          linear_activation_forward, linear_backward, linear_forward)
+from .training import draw_dropout_masks, loss_and_gradients, train_epoch
+
+__all__ = [
+    "ACTIVATIONS",
+    "INITIALIZERS",
+    "LOSSES",
+    "LOSS_OF_OUTPUT",
+    "OPTIMIZERS",
+    "OUTPUT_ACTIVATIONS",
+    "Adam",
+    "GradientDescent",
+    "L_layer_model",
+    "L_model_backward",
+    "L_model_forward",
+    "Momentum",
+    "Workspace",
+    "backward_propagation",
+    "compute_cost",
+    "draw_dropout_masks",
+    "forward_propagation",
+    "gradient_check",
+    "initialize_network",
+    "initialize_parameters",
+    "initialize_parameters_deep",
+    "linear_activation_backward",
+    "linear_activation_forward",
+    "linear_backward",
+    "linear_forward",
+    "loss_and_gradients",
+    "output_delta",
+    "predict",
+    "relu",
+    "relu_backward",
+    "sigmoid",
+    "sigmoid_backward",
+    "softmax",
+    "train_epoch",
+    "two_layer_model",
+    "update_parameters",
+]

@@ -1,0 +1,124 @@
+"""Losses: one table, each loss paired with the output activation it expects.
+
+Every loss here is the *canonical* partner of its output activation
+(binary cross-entropy with sigmoid, categorical cross-entropy with softmax,
+squared error with the identity). For such a pair the gradient of the loss
+with respect to the output pre-activation ``ZL`` is simply ``AL - Y``, which
+is what :func:`output_delta` returns. That shortcut is exact, cheaper than
+going through ``dAL``, and finite even when the output saturates.
+
+Costs are means over examples (columns) of per-example losses, each summed
+over output units; sample weights turn the mean into a weighted mean.
+"""
+
+from typing import Callable, NamedTuple
+
+import numpy as np
+
+__all__ = ["LOSSES", "LOSS_OF_OUTPUT", "Loss", "compute_cost", "output_delta"]
+
+
+class Loss(NamedTuple):
+    """A loss and the output activation it is the canonical partner of.
+
+    Attributes
+    ----------
+    per_example : callable
+        ``per_example(AL, Y)`` returns, for each column, the loss summed over
+        output units, shape ``(m,)``.
+    output_activation : str
+        Key of :data:`skdnn.engine.activations.ACTIVATIONS`.
+    """
+
+    per_example: Callable
+    output_activation: str
+
+
+def _clipped(AL):
+    # Saturated outputs of exactly 0 or 1 would give log(0); eps is the
+    # smallest change that 1.0 can take in AL's dtype.
+    eps = np.finfo(AL.dtype).eps
+    return np.clip(AL, eps, 1 - eps)
+
+
+def _binary_cross_entropy(AL, Y):
+    P = _clipped(AL)
+    return -(Y * np.log(P) + (1 - Y) * np.log1p(-P)).sum(axis=0)
+
+
+def _categorical_cross_entropy(AL, Y):
+    return -(Y * np.log(_clipped(AL))).sum(axis=0)
+
+
+def _squared_error(AL, Y):
+    return 0.5 * np.square(AL - Y).sum(axis=0)
+
+
+LOSSES = {
+    "binary_cross_entropy": Loss(_binary_cross_entropy, "sigmoid"),
+    "categorical_cross_entropy": Loss(_categorical_cross_entropy, "softmax"),
+    "squared_error": Loss(_squared_error, "identity"),
+}
+"""dict of str to :class:`Loss`: every loss the engine knows."""
+
+LOSS_OF_OUTPUT = {loss.output_activation: name for name, loss in LOSSES.items()}
+"""dict: the name of the loss that goes with each output activation."""
+
+
+def mean_loss(per_example, sample_weight=None):
+    """Mean (or weighted mean) of per-example losses, as a Python float."""
+    if sample_weight is None:
+        return float(per_example.mean())
+    return float(np.dot(per_example, sample_weight) / sample_weight.sum())
+
+
+def output_delta(AL, Y, sample_weight=None, out=None):
+    """Gradient of the per-example loss with respect to ``ZL``: ``AL - Y``.
+
+    Valid for every loss of :data:`LOSSES` with its own output activation.
+    With ``sample_weight``, column ``i`` is scaled by ``m * w_i / sum(w)``:
+    the backward pass divides by ``m`` (the course's ``1/m``), so the result
+    is the gradient of the weighted mean loss, and unit weights change
+    nothing, not even the rounding.
+
+    Parameters
+    ----------
+    AL : ndarray of shape (n_outputs, m)
+        Output activations.
+    Y : ndarray of shape (n_outputs, m)
+        Targets.
+    sample_weight : ndarray of shape (m,), default=None
+        Weight of each example.
+    out : ndarray of shape (n_outputs, m), default=None
+        Buffer for the result.
+
+    Returns
+    -------
+    dZL : ndarray of shape (n_outputs, m)
+    """
+    dZ = np.subtract(AL, Y, out=out)
+    if sample_weight is not None:
+        dZ *= sample_weight * (AL.shape[1] / sample_weight.sum())
+    return dZ
+
+
+def compute_cost(AL, Y):
+    """Binary cross-entropy cost of the course.
+
+    ``-(1/m) * sum(Y log AL + (1 - Y) log(1 - AL))``, finite and warning-free
+    even when ``AL`` is exactly 0 or 1.
+
+    Parameters
+    ----------
+    AL : ndarray of shape (1, m)
+        Probabilities of the positive class.
+    Y : ndarray of shape (1, m)
+        True labels, 0 or 1.
+
+    Returns
+    -------
+    cost : float
+    """
+    AL = np.asarray(AL)
+    Y = np.asarray(Y).reshape(AL.shape)
+    return mean_loss(LOSSES["binary_cross_entropy"].per_example(AL, Y))

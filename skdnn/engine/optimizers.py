@@ -1,0 +1,154 @@
+"""Optimisers: small classes that update a parameter dict in place.
+
+Every optimiser has a ``learning_rate`` attribute (the training loop lowers it
+when the learning rate decays) and one method, ``update(parameters, grads)``,
+which changes the arrays of ``parameters`` in place from ``grads`` (keys
+``"dW1"``, ``"db1"``, ...). State (velocities, moments) is kept per parameter
+name, so an optimiser can go on from one call of ``fit``/``partial_fit`` to the
+next. Adding one is adding a class and an entry in :data:`OPTIMIZERS`.
+
+``scratch=True`` tells ``update`` that it may overwrite ``grads``, which saves
+a temporary array per parameter in the training loop.
+"""
+
+import numpy as np
+
+__all__ = ["OPTIMIZERS", "Adam", "GradientDescent", "Momentum", "update_parameters"]
+
+
+class GradientDescent:
+    """Plain gradient descent, the course's update: ``p = p - lr * dp``.
+
+    Parameters
+    ----------
+    learning_rate : float
+        Step size.
+    """
+
+    def __init__(self, learning_rate):
+        self.learning_rate = learning_rate
+
+    def update(self, parameters, grads, scratch=False):
+        """Take one step, changing ``parameters`` in place.
+
+        Parameters
+        ----------
+        parameters : dict
+            ``{"W1", "b1", ...}``.
+        grads : dict
+            ``{"dW1", "db1", ...}``.
+        scratch : bool, default=False
+            Whether ``grads`` may be overwritten.
+        """
+        for name, p in parameters.items():
+            step = _scaled(grads["d" + name], self.learning_rate, scratch)
+            p -= step
+
+
+class Momentum:
+    """Gradient descent with momentum: ``v = beta v + (1 - beta) dp; p -= lr v``.
+
+    Parameters
+    ----------
+    learning_rate : float
+        Step size.
+    beta : float, default=0.9
+        Momentum: how much of the previous velocity is kept.
+    """
+
+    def __init__(self, learning_rate, beta=0.9):
+        self.learning_rate = learning_rate
+        self.beta = beta
+        self.velocities = {}
+
+    def update(self, parameters, grads, scratch=False):
+        """Take one step, changing ``parameters`` in place (see :class:`GradientDescent`)."""
+        for name, p in parameters.items():
+            g = grads["d" + name]
+            v = self.velocities.get(name)
+            if v is None:
+                v = self.velocities[name] = np.zeros_like(p)
+            v *= self.beta
+            v += _scaled(g, 1 - self.beta, scratch)
+            p -= self.learning_rate * v
+
+
+class Adam:
+    """Adam: momentum and RMSprop with bias correction (Kingma and Ba, 2015).
+
+    Parameters
+    ----------
+    learning_rate : float
+        Step size.
+    beta_1 : float, default=0.9
+        Decay of the first moment estimate.
+    beta_2 : float, default=0.999
+        Decay of the second moment estimate.
+    epsilon : float, default=1e-8
+        Added to the denominator for numerical stability.
+    """
+
+    def __init__(self, learning_rate, beta_1=0.9, beta_2=0.999, epsilon=1e-8):
+        self.learning_rate = learning_rate
+        self.beta_1 = beta_1
+        self.beta_2 = beta_2
+        self.epsilon = epsilon
+        self.t = 0
+        self.first_moments = {}
+        self.second_moments = {}
+
+    def update(self, parameters, grads, scratch=False):
+        """Take one step, changing ``parameters`` in place (see :class:`GradientDescent`)."""
+        self.t += 1
+        # Bias corrections folded into the step size, as in the paper's
+        # "more efficient" ordering.
+        step_size = float(self.learning_rate * np.sqrt(1 - self.beta_2 ** self.t)
+                     / (1 - self.beta_1 ** self.t))
+        for name, p in parameters.items():
+            g = grads["d" + name]
+            m = self.first_moments.get(name)
+            if m is None:
+                m = self.first_moments[name] = np.zeros_like(p)
+                self.second_moments[name] = np.zeros_like(p)
+            v = self.second_moments[name]
+            m *= self.beta_1
+            m += (1 - self.beta_1) * g
+            v *= self.beta_2
+            g2 = np.square(g, out=g if scratch else None)
+            g2 *= 1 - self.beta_2
+            v += g2
+            denominator = np.sqrt(v, out=g2)
+            denominator += self.epsilon
+            p -= step_size * m / denominator
+
+
+def _scaled(g, factor, scratch):
+    if scratch:
+        g *= factor
+        return g
+    return factor * g
+
+
+OPTIMIZERS = {"gd": GradientDescent, "momentum": Momentum, "adam": Adam}
+"""dict of str to optimiser class; each takes ``learning_rate`` first."""
+
+
+def update_parameters(parameters, grads, learning_rate):
+    """One step of gradient descent, the course's ``update_parameters``.
+
+    Parameters
+    ----------
+    parameters : dict
+        ``{"W1", "b1", ...}``; left unchanged.
+    grads : dict
+        ``{"dW1", "db1", ...}``.
+    learning_rate : float
+
+    Returns
+    -------
+    parameters : dict
+        New arrays, ``W - learning_rate * dW`` and so on.
+    """
+    updated = {name: np.array(p, copy=True) for name, p in parameters.items()}
+    GradientDescent(learning_rate).update(updated, grads)
+    return updated

@@ -1,0 +1,170 @@
+"""One training step, one epoch: what every solver and the course share.
+
+:func:`loss_and_gradients` is the whole computation of a step: forward pass,
+cost (with the L2 penalty), backward pass. :func:`train_epoch` cuts the data
+into mini-batches (or not) and hands each step's gradients to an optimiser.
+The course's ``L_layer_model``, the estimators' gradient solvers and their
+L-BFGS solver all go through :func:`loss_and_gradients`.
+"""
+
+import numpy as np
+
+from .losses import LOSS_OF_OUTPUT, LOSSES, mean_loss, output_delta
+from .propagation import backward_propagation, forward_propagation
+
+__all__ = ["draw_dropout_masks", "loss_and_gradients", "train_epoch"]
+
+
+def loss_and_gradients(X, Y, parameters, activations, sample_weight=None, alpha=0.0,
+                       dropout_masks=None, workspace=None, compute_dA0=False):
+    """Cost of the network on ``(X, Y)`` and its gradients.
+
+    The loss is the canonical partner of the output activation (see
+    :mod:`skdnn.engine.losses`), so the backward pass starts from
+    ``dZL = AL - Y``.
+
+    Parameters
+    ----------
+    X : ndarray or sparse matrix of shape (n_x, m)
+    Y : ndarray of shape (n_L, m)
+    parameters : dict
+        ``{"W1", "b1", ..., "WL", "bL"}``.
+    activations : sequence of str
+        One per layer; the last is the output activation.
+    sample_weight : ndarray of shape (m,), default=None
+        Weight of each example in the (weighted mean) cost.
+    alpha : float, default=0.0
+        L2 penalty: ``alpha / (2 * sum(w)) * sum of squared weights`` is added
+        to the cost, ``sum(w)`` being ``m`` without sample weights.
+    dropout_masks : list, default=None
+        See :func:`skdnn.engine.forward_propagation`.
+    workspace : Workspace, default=None
+        Buffers reused from step to step.
+    compute_dA0 : bool, default=False
+        Whether to compute the gradient with respect to the input too.
+
+    Returns
+    -------
+    cost : float
+    grads : dict
+        ``dW{l}``, ``db{l}`` (and the ``dA`` keys, see
+        :func:`skdnn.engine.backward_propagation`).
+    """
+    AL, caches = forward_propagation(X, parameters, activations, dropout_masks, workspace)
+    loss = LOSSES[LOSS_OF_OUTPUT[activations[-1]]]
+    cost = mean_loss(loss.per_example(AL, Y), sample_weight)
+    out = None if workspace is None else workspace.get("dZL", AL.shape, AL.dtype)
+    dZL = output_delta(AL, Y, sample_weight, out=out)
+    grads = backward_propagation(dZL, caches, [*activations[:-1], "identity"], dropout_masks,
+                                 workspace, compute_dA0)
+    if alpha:
+        total_weight = X.shape[1] if sample_weight is None else float(sample_weight.sum())
+        squares = 0.0
+        for l in range(1, len(caches) + 1):
+            W = parameters[f"W{l}"]
+            squares += float(np.vdot(W, W))
+            grads[f"dW{l}"] += (alpha / total_weight) * W
+        cost += 0.5 * alpha * squares / total_weight
+    return cost, grads
+
+
+def draw_dropout_masks(rng, parameters, m, rates):
+    """Inverted-dropout masks for the hidden layers of one mini-batch.
+
+    Parameters
+    ----------
+    rng : numpy.random.RandomState
+    parameters : dict
+        The network's parameters (for the layer sizes and dtype).
+    m : int
+        Number of examples in the batch.
+    rates : sequence of float
+        Dropout rate of each hidden layer; 0 means no mask.
+
+    Returns
+    -------
+    masks : list of ndarray or None
+        ``(rng.rand(n_l, m) >= rate) / (1 - rate)`` for each hidden layer.
+    """
+    masks = []
+    for l, rate in enumerate(rates, start=1):
+        if not rate:
+            masks.append(None)
+            continue
+        W = parameters[f"W{l}"]
+        keep = rng.rand(W.shape[0], m) >= rate
+        masks.append(keep.astype(W.dtype) / W.dtype.type(1 - rate))
+    return masks
+
+
+def _batches(m, batch_size, shuffle, rng):
+    if batch_size is None or batch_size >= m:
+        yield slice(None)
+        return
+    order = rng.permutation(m) if shuffle else np.arange(m)
+    for start in range(0, m, batch_size):
+        yield order[start:start + batch_size]
+
+
+def _columns(X, index):
+    if isinstance(index, slice):
+        return X
+    # X is usually the transposed view of a C-ordered (m, n) array: taking
+    # rows of the original is a contiguous gather, then transpose back.
+    if isinstance(X, np.ndarray):
+        return X.T[index].T
+    return X[:, index]
+
+
+def train_epoch(X, Y, parameters, activations, optimizer, batch_size=None, shuffle=True,
+                rng=None, sample_weight=None, alpha=0.0, dropout=None, workspace=None):
+    """One pass over the data: a step of ``optimizer`` per mini-batch.
+
+    Parameters
+    ----------
+    X : ndarray or sparse matrix of shape (n_x, m)
+    Y : ndarray of shape (n_L, m)
+    parameters : dict
+        Updated in place.
+    activations : sequence of str
+        One per layer.
+    optimizer : object
+        Has ``update(parameters, grads, scratch)``, see
+        :mod:`skdnn.engine.optimizers`.
+    batch_size : int or None, default=None
+        ``None`` uses all the examples in one step (the course).
+    shuffle : bool, default=True
+        Whether mini-batches are drawn in a new random order each epoch.
+    rng : numpy.random.RandomState, default=None
+        For shuffling and dropout; needed when either is used.
+    sample_weight : ndarray of shape (m,), default=None
+    alpha : float, default=0.0
+        L2 penalty, see :func:`loss_and_gradients`.
+    dropout : sequence of float, default=None
+        Dropout rate of each hidden layer.
+    workspace : Workspace, default=None
+        Buffers reused from step to step.
+
+    Returns
+    -------
+    cost : float
+        Mean of the steps' costs, weighted by the weight of their batches:
+        with one batch, the cost before the step, as the course records it.
+    """
+    m = X.shape[1]
+    costs, weights = [], []
+    for index in _batches(m, batch_size, shuffle, rng):
+        Xb, Yb = _columns(X, index), Y[:, index]
+        wb = None if sample_weight is None else sample_weight[index]
+        nb = Xb.shape[1]
+        masks = None
+        if dropout is not None and any(dropout):
+            masks = draw_dropout_masks(rng, parameters, nb, dropout)
+        cost, grads = loss_and_gradients(Xb, Yb, parameters, activations, wb, alpha,
+                                         masks, workspace)
+        optimizer.update(parameters, grads, scratch=workspace is not None)
+        costs.append(cost)
+        weights.append(nb if wb is None else float(wb.sum()))
+    if len(costs) == 1:
+        return costs[0]
+    return float(np.dot(costs, weights) / np.sum(weights))
