@@ -105,7 +105,11 @@ class BaseLLayer(BaseEstimator):
         raise NotImplementedError
 
     def _validation_score(self, X, y):
-        return self.score(X, y)
+        # X is the held-out part of the already validated array, so it has lost
+        # a DataFrame's column names; scoring it must not warn about them each epoch.
+        with warnings.catch_warnings():
+            warnings.filterwarnings("ignore", message="X does not have valid feature names")
+            return self.score(X, y)
 
     # --- fitting ---
 

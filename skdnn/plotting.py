@@ -1,0 +1,339 @@
+"""Plots of fitted skdnn estimators, in scikit-learn's Display style.
+
+Each display is built with ``from_estimator`` (or from precomputed values),
+draws with ``plot`` (which returns the display), and keeps the matplotlib
+objects it drew as attributes: ``figure_``, ``ax_`` and the artists.
+
+matplotlib is imported only when something is drawn, so ``import skdnn`` and
+``import skdnn.plotting`` work without it.
+"""
+
+from numbers import Integral, Real
+
+import numpy as np
+from scipy import sparse
+from sklearn.base import is_classifier
+from sklearn.utils.validation import check_is_fitted, column_or_1d
+
+__all__ = ["LossCurveDisplay", "MisclassifiedImagesDisplay"]
+
+
+def _import_pyplot():
+    try:
+        import matplotlib.pyplot as plt
+    except ImportError as exc:
+        raise ImportError('skdnn plots need matplotlib, which could not be imported; install '
+                          'it with: pip install "skdnn[plot]"') from exc
+    return plt
+
+
+class LossCurveDisplay:
+    """Training cost at every iteration, with the held-out score when there is one.
+
+    The course's plot of the cost, titled with the learning rate. With
+    ``early_stopping`` the validation score of every epoch is drawn on a
+    second y axis on the right.
+
+    Parameters
+    ----------
+    loss_curve : array-like of shape (n_iter,)
+        Training cost per iteration, e.g. ``estimator.loss_curve_``.
+    validation_scores : array-like of shape (n_iter,), default=None
+        Held-out score per iteration, e.g. ``estimator.validation_scores_``.
+    learning_rate : float, default=None
+        Shown in the title, ``"Learning rate = 0.0075"``; no title when None.
+    estimator_name : str, default=None
+        Shown in the legend.
+
+    Attributes
+    ----------
+    line_ : matplotlib.lines.Line2D
+        The training-cost curve.
+    validation_line_ : matplotlib.lines.Line2D or None
+        The validation-score curve.
+    ax_ : matplotlib.axes.Axes
+        Axes of the cost.
+    validation_ax_ : matplotlib.axes.Axes or None
+        Right-hand axes of the validation score, sharing the x axis.
+    figure_ : matplotlib.figure.Figure
+        Figure holding the axes.
+
+    See Also
+    --------
+    MisclassifiedImagesDisplay : The images a classifier got wrong.
+
+    Examples
+    --------
+    >>> from sklearn.datasets import make_moons
+    >>> from skdnn import LLayerClassifier
+    >>> from skdnn.plotting import LossCurveDisplay
+    >>> X, y = make_moons(100, noise=0.1, random_state=0)
+    >>> clf = LLayerClassifier((8,), max_iter=100, random_state=0).fit(X, y)
+    >>> display = LossCurveDisplay.from_estimator(clf)  # doctest: +SKIP
+    """
+
+    def __init__(self, loss_curve, validation_scores=None, learning_rate=None,
+                 estimator_name=None):
+        self.loss_curve = loss_curve
+        self.validation_scores = validation_scores
+        self.learning_rate = learning_rate
+        self.estimator_name = estimator_name
+
+    def plot(self, ax=None, *, name=None, **kwargs):
+        """Draw the curves.
+
+        Parameters
+        ----------
+        ax : matplotlib.axes.Axes, default=None
+            Axes to draw on; a new figure when None.
+        name : str, default=None
+            Legend name of the estimator; ``estimator_name`` when None.
+        **kwargs : dict
+            Passed to ``ax.plot`` for the training-cost line.
+
+        Returns
+        -------
+        display : LossCurveDisplay
+            ``self``, with the attributes set.
+        """
+        plt = _import_pyplot()
+        if ax is None:
+            _, ax = plt.subplots()
+        name = self.estimator_name if name is None else name
+        cost = np.asarray(self.loss_curve, dtype=float)
+        label = "Training cost" if name is None else f"{name} training cost"
+        (self.line_,) = ax.plot(np.arange(len(cost)), cost, **{"label": label, **kwargs})
+        ax.set_xlabel("Iteration")
+        ax.set_ylabel("Cost")
+        if self.learning_rate is not None:
+            ax.set_title(f"Learning rate = {self.learning_rate}")
+        lines = [self.line_]
+        self.validation_ax_ = self.validation_line_ = None
+        if self.validation_scores is not None:
+            scores = np.asarray(self.validation_scores, dtype=float)
+            self.validation_ax_ = ax.twinx()
+            # The second axes would reuse the first colour; the default cycle's next one is
+            # what a single axes would have given the second line.
+            (self.validation_line_,) = self.validation_ax_.plot(
+                np.arange(len(scores)), scores, color="C1", label="Validation score")
+            self.validation_ax_.set_ylabel("Validation score")
+            lines.append(self.validation_line_)
+        if name is not None or len(lines) > 1:
+            ax.legend(lines, [line.get_label() for line in lines], loc="best")
+        self.ax_ = ax
+        self.figure_ = ax.figure
+        return self
+
+    @classmethod
+    def from_estimator(cls, estimator, *, ax=None, name=None, **kwargs):
+        """Plot the loss curve of a fitted estimator.
+
+        Parameters
+        ----------
+        estimator : LLayerClassifier or LLayerRegressor
+            A fitted estimator with ``loss_curve_`` (and ``validation_scores_``
+            when it was fitted with ``early_stopping``).
+        ax : matplotlib.axes.Axes, default=None
+            Axes to draw on; a new figure when None.
+        name : str, default=None
+            Legend name; the estimator's class name when None.
+        **kwargs : dict
+            Passed to ``ax.plot`` for the training-cost line.
+
+        Returns
+        -------
+        display : LossCurveDisplay
+        """
+        check_is_fitted(estimator)
+        learning_rate = getattr(estimator, "learning_rate", None)
+        if getattr(estimator, "solver", None) == "lbfgs" or not isinstance(learning_rate, Real):
+            # L-BFGS chooses its own steps: a learning rate in the title would mislead.
+            learning_rate = None
+        display = cls(estimator.loss_curve_, getattr(estimator, "validation_scores_", None),
+                      learning_rate, type(estimator).__name__ if name is None else name)
+        return display.plot(ax=ax, **kwargs)
+
+
+class MisclassifiedImagesDisplay:
+    """Images a classifier got wrong, each titled with its prediction and the truth.
+
+    The course's ``print_mislabeled_images`` as a display: one subplot per
+    image, titled ``"Prediction: cat\\nTruth: non-cat"``.
+
+    Parameters
+    ----------
+    images : array-like of shape (n_images, height, width) or (n_images, height, width, channels)
+        The misclassified images, in any form ``imshow`` takes (floats in
+        [0, 1] or uint8 for RGB).
+    y_true : array-like of shape (n_images,)
+        Their true labels, as shown (class names).
+    y_pred : array-like of shape (n_images,)
+        The predicted labels, as shown.
+    indices : array-like of shape (n_images,), default=None
+        Rows of the data the images come from.
+
+    Attributes
+    ----------
+    ax_ : ndarray of matplotlib.axes.Axes of shape (n_images,)
+        One axes per image.
+    images_ : list of matplotlib.image.AxesImage
+        The drawn images.
+    figure_ : matplotlib.figure.Figure
+        Figure holding the axes.
+
+    See Also
+    --------
+    LossCurveDisplay : The training cost of an estimator.
+
+    Examples
+    --------
+    >>> from skdnn import LLayerClassifier
+    >>> from skdnn.datasets import load_catvnoncat
+    >>> from skdnn.plotting import MisclassifiedImagesDisplay
+    >>> train, test = load_catvnoncat("train"), load_catvnoncat("test")  # doctest: +SKIP
+    >>> clf = LLayerClassifier(random_state=1).fit(train.data, train.target)  # doctest: +SKIP
+    >>> MisclassifiedImagesDisplay.from_estimator(  # doctest: +SKIP
+    ...     clf, test.data, test.target, images=test.images,
+    ...     display_labels=test.target_names)
+    """
+
+    def __init__(self, images, y_true, y_pred, indices=None):
+        self.images = images
+        self.y_true = y_true
+        self.y_pred = y_pred
+        self.indices = indices
+
+    def plot(self, ax=None, *, n_cols=5, **kwargs):
+        """Draw the images.
+
+        Parameters
+        ----------
+        ax : array-like of matplotlib.axes.Axes, default=None
+            At least one axes per image (extra ones are blanked); a new figure
+            with exactly one axes per image when None.
+        n_cols : int, default=5
+            Images per row of a new figure.
+        **kwargs : dict
+            Passed to ``imshow``.
+
+        Returns
+        -------
+        display : MisclassifiedImagesDisplay
+            ``self``, with the attributes set.
+        """
+        plt = _import_pyplot()
+        images = np.asarray(self.images)
+        n_images = len(images)
+        if len(self.y_true) != n_images or len(self.y_pred) != n_images:
+            raise ValueError(f"{n_images} images but {len(self.y_true)} true and "
+                             f"{len(self.y_pred)} predicted labels.")
+        if ax is None:
+            n_cols = max(1, min(n_images, n_cols))
+            n_rows = -(-n_images // n_cols)
+            figure = plt.figure(figsize=(2.2 * n_cols, 2.6 * max(n_rows, 1)))
+            axes = [figure.add_subplot(n_rows, n_cols, i + 1) for i in range(n_images)]
+        else:
+            axes = list(np.ravel(ax))
+            if len(axes) < n_images:
+                raise ValueError(f"ax has {len(axes)} axes for {n_images} images.")
+            figure = axes[0].figure if axes else plt.figure()
+        self.images_ = []
+        for axes_i, image, truth, prediction in zip(axes, images, self.y_true, self.y_pred):
+            if image.ndim == 3 and image.shape[-1] == 1:
+                image = image[..., 0]
+            self.images_.append(axes_i.imshow(
+                image, **{"cmap": "gray" if image.ndim == 2 else None, **kwargs}))
+            axes_i.set_title(f"Prediction: {prediction}\nTruth: {truth}", fontsize="small")
+        for axes_i in axes:
+            axes_i.set_axis_off()
+        if n_images == 0:
+            figure.suptitle("No misclassified images")
+        self.ax_ = np.array(axes[:n_images], dtype=object)
+        self.figure_ = figure
+        return self
+
+    @classmethod
+    def from_estimator(cls, estimator, X, y, *, image_shape=None, images=None, max_images=10,
+                       display_labels=None, ax=None, n_cols=5, **kwargs):
+        """Show the images of ``X`` that a fitted classifier misclassifies.
+
+        Parameters
+        ----------
+        estimator : classifier
+            Fitted, with one label per sample (not multilabel).
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Input of ``estimator``; each row is an image flattened, unless
+            ``images`` is given.
+        y : array-like of shape (n_samples,)
+            True labels.
+        image_shape : tuple of int, default=None
+            Shape of one image, e.g. ``(64, 64, 3)``, to reshape the rows of
+            ``X``. When None and ``images`` is None, a row of ``3 s**2``
+            values is read as an ``s x s`` RGB image (the cat images: 12288 =
+            64 x 64 x 3) and one of ``s**2`` values as grey.
+        images : array-like of shape (n_samples, ...), default=None
+            The images themselves (e.g. the raw uint8 ``images`` of
+            :func:`skdnn.datasets.load_catvnoncat`), row for row with ``X``.
+        max_images : int or None, default=10
+            Show at most this many, the first ones in the order of ``X``.
+        display_labels : array-like of shape (n_classes,), default=None
+            Name of each class of ``estimator.classes_``, in that order (e.g.
+            ``["non-cat", "cat"]``); the labels themselves when None.
+        ax : array-like of matplotlib.axes.Axes, default=None
+            See :meth:`plot`.
+        n_cols : int, default=5
+            Images per row of a new figure.
+        **kwargs : dict
+            Passed to ``imshow``.
+
+        Returns
+        -------
+        display : MisclassifiedImagesDisplay
+        """
+        if not is_classifier(estimator):
+            raise ValueError(f"{type(estimator).__name__} is not a classifier: only "
+                             "classifiers misclassify.")
+        check_is_fitted(estimator)
+        if np.ndim(y) == 2 and np.shape(y)[1] > 1:
+            raise ValueError("MisclassifiedImagesDisplay needs one label per image; "
+                             f"y has shape {np.shape(y)} (multilabel or multi-output).")
+        y = column_or_1d(y)
+        if max_images is not None and (not isinstance(max_images, Integral) or max_images < 1):
+            raise ValueError(f"max_images must be a positive integer or None, got {max_images!r}.")
+        y_pred = np.asarray(estimator.predict(X))
+        wrong = np.flatnonzero(y_pred != y)[:max_images]
+        shown = _images_of_rows(X, wrong, image_shape, images)
+        names = dict(zip(estimator.classes_.tolist(), estimator.classes_.tolist()))
+        if display_labels is not None:
+            if len(display_labels) != len(estimator.classes_):
+                raise ValueError(f"display_labels has {len(display_labels)} names for "
+                                 f"{len(estimator.classes_)} classes {estimator.classes_}.")
+            names = dict(zip(estimator.classes_.tolist(), list(display_labels)))
+        truth = [names.get(label, label) for label in y[wrong].tolist()]
+        prediction = [names.get(label, label) for label in y_pred[wrong].tolist()]
+        display = cls(shown, truth, prediction, indices=wrong)
+        return display.plot(ax=ax, n_cols=n_cols, **kwargs)
+
+
+def _images_of_rows(X, rows, image_shape, images):
+    """The images of ``rows``: from ``images``, else the rows of ``X`` reshaped."""
+    n_samples, n_features = X.shape
+    if images is not None:
+        images = np.asarray(images)
+        if len(images) != n_samples:
+            raise ValueError(f"images has {len(images)} images for {n_samples} rows of X.")
+        return images[rows]
+    flat = X[rows].toarray() if sparse.issparse(X) else np.asarray(X)[rows]
+    if image_shape is None:
+        side_rgb, side_grey = round((n_features / 3) ** 0.5), round(n_features ** 0.5)
+        if 3 * side_rgb ** 2 == n_features:
+            image_shape = (side_rgb, side_rgb, 3)
+        elif side_grey ** 2 == n_features:
+            image_shape = (side_grey, side_grey)
+        else:
+            raise ValueError(f"Cannot tell the image shape of rows of {n_features} values: "
+                             "pass image_shape, e.g. (64, 64, 3), or the images.")
+    if int(np.prod(image_shape)) != n_features:
+        raise ValueError(f"image_shape {tuple(image_shape)} holds {int(np.prod(image_shape))} "
+                         f"values but the rows of X have {n_features}.")
+    return flat.reshape(len(flat), *image_shape)

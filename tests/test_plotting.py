@@ -1,0 +1,213 @@
+"""skdnn.plotting: what is drawn is the estimator's data, and matplotlib stays optional."""
+
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+from sklearn.datasets import make_classification
+from sklearn.exceptions import NotFittedError
+
+from skdnn import LLayerClassifier, LLayerRegressor
+from skdnn.plotting import LossCurveDisplay, MisclassifiedImagesDisplay
+
+matplotlib = pytest.importorskip("matplotlib")
+matplotlib.use("Agg")
+plt = pytest.importorskip("matplotlib.pyplot")
+
+# 8 x 8 RGB "images" in [0, 1] with labels a small network partly gets wrong.
+RNG = np.random.RandomState(0)
+IMAGES = RNG.rand(40, 8, 8, 3)
+X_IMAGES = IMAGES.reshape(40, -1)
+Y_IMAGES = (X_IMAGES[:, :5].sum(axis=1) + 0.5 * RNG.randn(40) > 2.5).astype(int)
+
+
+@pytest.fixture(autouse=True)
+def close_figures():
+    yield
+    plt.close("all")
+
+
+@pytest.fixture(scope="module")
+def image_classifier():
+    clf = LLayerClassifier((3,), max_iter=20, random_state=0).fit(X_IMAGES, Y_IMAGES)
+    n_wrong = int((clf.predict(X_IMAGES) != Y_IMAGES).sum())
+    assert 3 <= n_wrong < 40, "the tests below need some, not all, images misclassified"
+    return clf
+
+
+# --- matplotlib stays optional ---
+
+def test_import_does_not_import_matplotlib():
+    # One fresh interpreter for all: any of these pulling matplotlib in would show.
+    code = "import sys, skdnn, skdnn.plotting, skdnn.model_io; print('matplotlib' in sys.modules)"
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                            check=True)
+    assert result.stdout.strip() == "False"
+
+
+def test_plot_without_matplotlib_says_how_to_install(monkeypatch, image_classifier):
+    monkeypatch.setitem(sys.modules, "matplotlib", None)
+    monkeypatch.setitem(sys.modules, "matplotlib.pyplot", None)
+    with pytest.raises(ImportError, match=r'pip install "skdnn\[plot\]"'):
+        LossCurveDisplay([3.0, 2.0, 1.0]).plot()
+    with pytest.raises(ImportError, match=r'pip install "skdnn\[plot\]"'):
+        MisclassifiedImagesDisplay.from_estimator(image_classifier, X_IMAGES, Y_IMAGES)
+
+
+# --- LossCurveDisplay ---
+
+def test_loss_curve_plots_the_estimators_costs():
+    X, y = make_classification(60, 4, random_state=0)
+    clf = LLayerClassifier((4,), max_iter=50, random_state=0).fit(X, y)
+    display = LossCurveDisplay.from_estimator(clf)
+    np.testing.assert_array_equal(display.line_.get_ydata(), clf.loss_curve_)
+    np.testing.assert_array_equal(display.line_.get_xdata(), np.arange(50))
+    assert display.ax_.get_title() == "Learning rate = 0.0075"
+    assert display.ax_.get_ylabel() == "Cost"
+    assert display.figure_ is display.ax_.figure
+    assert display.validation_line_ is None and display.validation_ax_ is None
+    assert [t.get_text() for t in display.ax_.get_legend().get_texts()] == \
+        ["LLayerClassifier training cost"]
+
+
+def test_loss_curve_draws_on_given_axes_and_passes_line_options():
+    _, ax = plt.subplots()
+    display = LossCurveDisplay([3.0, 2.0, 1.5], learning_rate=0.1).plot(ax=ax, color="k")
+    assert display.ax_ is ax
+    assert display.line_.get_color() == "k"
+    assert ax.get_title() == "Learning rate = 0.1"
+    assert ax.get_legend() is None
+
+
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+def test_loss_curve_shows_validation_scores_on_a_second_axis():
+    X, y = make_classification(80, 4, random_state=0)
+    clf = LLayerClassifier((4,), solver="adam", learning_rate=0.01, max_iter=30,
+                           early_stopping=True, tol=1e-4, n_iter_no_change=30,
+                           random_state=0).fit(X, y)
+    display = LossCurveDisplay.from_estimator(clf, name="net")
+    np.testing.assert_array_equal(display.validation_line_.get_ydata(), clf.validation_scores_)
+    assert display.validation_ax_ is not display.ax_
+    assert display.validation_ax_.get_ylabel() == "Validation score"
+    assert display.validation_line_.get_color() != display.line_.get_color()
+    assert [t.get_text() for t in display.ax_.get_legend().get_texts()] == \
+        ["net training cost", "Validation score"]
+
+
+def test_loss_curve_of_lbfgs_has_no_learning_rate_title():
+    X, y = make_classification(60, 4, random_state=0)
+    reg = LLayerRegressor((4,), solver="lbfgs", max_iter=20, random_state=0).fit(X, y)
+    display = LossCurveDisplay.from_estimator(reg)
+    assert display.ax_.get_title() == ""
+    np.testing.assert_array_equal(display.line_.get_ydata(), reg.loss_curve_)
+
+
+def test_loss_curve_of_unfitted_estimator_raises():
+    with pytest.raises(NotFittedError):
+        LossCurveDisplay.from_estimator(LLayerClassifier())
+
+
+# --- MisclassifiedImagesDisplay ---
+
+def titles(display):
+    return [ax.get_title() for ax in display.ax_]
+
+
+def test_misclassified_images_are_the_wrong_ones_with_prediction_and_truth(image_classifier):
+    y_pred = image_classifier.predict(X_IMAGES)
+    wrong = np.flatnonzero(y_pred != Y_IMAGES)
+    display = MisclassifiedImagesDisplay.from_estimator(image_classifier, X_IMAGES, Y_IMAGES,
+                                                        max_images=None)
+    assert len(display.figure_.axes) == len(display.ax_) == len(wrong)
+    np.testing.assert_array_equal(display.indices, wrong)
+    assert titles(display) == [f"Prediction: {y_pred[i]}\nTruth: {Y_IMAGES[i]}" for i in wrong]
+    for artist, i in zip(display.images_, wrong):
+        np.testing.assert_array_equal(artist.get_array(), IMAGES[i])
+
+
+def test_misclassified_images_are_capped_and_named(image_classifier):
+    y_pred = image_classifier.predict(X_IMAGES)
+    first_two = np.flatnonzero(y_pred != Y_IMAGES)[:2]
+    names = np.array(["non-cat", "cat"])
+    display = MisclassifiedImagesDisplay.from_estimator(
+        image_classifier, X_IMAGES, Y_IMAGES, max_images=2, display_labels=names)
+    assert len(display.figure_.axes) == 2
+    assert titles(display) == [f"Prediction: {names[y_pred[i]]}\nTruth: {names[Y_IMAGES[i]]}"
+                               for i in first_two]
+
+
+def test_misclassified_images_from_raw_images_or_a_shape(image_classifier):
+    raw = (IMAGES * 255).astype(np.uint8)
+    display = MisclassifiedImagesDisplay.from_estimator(image_classifier, X_IMAGES, Y_IMAGES,
+                                                        images=raw, max_images=3)
+    for artist, i in zip(display.images_, display.indices):
+        np.testing.assert_array_equal(artist.get_array(), raw[i])
+    shaped = MisclassifiedImagesDisplay.from_estimator(image_classifier, X_IMAGES, Y_IMAGES,
+                                                       image_shape=(8, 8, 3), max_images=3)
+    assert titles(shaped) == titles(display)
+
+
+def test_misclassified_images_draw_on_given_axes(image_classifier):
+    _, axes = plt.subplots(2, 3)
+    display = MisclassifiedImagesDisplay.from_estimator(image_classifier, X_IMAGES, Y_IMAGES,
+                                                        max_images=4, ax=axes)
+    assert list(display.ax_) == list(axes.ravel()[:4])
+    assert all(ax.get_title() == "" for ax in axes.ravel()[4:])
+
+
+def test_no_misclassified_images_gives_an_empty_figure(image_classifier):
+    display = MisclassifiedImagesDisplay.from_estimator(
+        image_classifier, X_IMAGES, image_classifier.predict(X_IMAGES))
+    assert len(display.ax_) == 0 and len(display.figure_.axes) == 0
+    assert display.figure_.get_suptitle() == "No misclassified images"
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    ({"image_shape": (8, 8, 2)}, r"image_shape \(8, 8, 2\) holds 128 values"),
+    ({"images": IMAGES[:5]}, "images has 5 images for 40 rows"),
+    ({"display_labels": ["only one"]}, "display_labels has 1 names for 2 classes"),
+    ({"max_images": 0}, "max_images must be a positive integer"),
+])
+def test_misclassified_images_bad_arguments(kwargs, message, image_classifier):
+    with pytest.raises(ValueError, match=message):
+        MisclassifiedImagesDisplay.from_estimator(image_classifier, X_IMAGES, Y_IMAGES, **kwargs)
+
+
+def test_misclassified_images_needs_a_known_image_shape():
+    X = RNG.rand(30, 10)
+    y = (X[:, 0] > 0.5).astype(int)
+    clf = LLayerClassifier((2,), max_iter=5, random_state=0).fit(X, y)
+    with pytest.raises(ValueError, match="pass image_shape"):
+        MisclassifiedImagesDisplay.from_estimator(clf, X, 1 - clf.predict(X))
+
+
+def test_misclassified_images_needs_a_single_label_classifier():
+    reg = LLayerRegressor((2,), max_iter=5, random_state=0).fit(X_IMAGES, Y_IMAGES)
+    with pytest.raises(ValueError, match="not a classifier"):
+        MisclassifiedImagesDisplay.from_estimator(reg, X_IMAGES, Y_IMAGES)
+    Y = np.c_[Y_IMAGES, 1 - Y_IMAGES]
+    clf = LLayerClassifier((2,), max_iter=5, random_state=0).fit(X_IMAGES, Y)
+    with pytest.raises(ValueError, match="one label per image"):
+        MisclassifiedImagesDisplay.from_estimator(clf, X_IMAGES, Y)
+
+
+def test_misclassified_cat_images():
+    from skdnn.datasets import load_catvnoncat
+
+    try:
+        train, test = load_catvnoncat("train"), load_catvnoncat("test")
+    except FileNotFoundError as exc:
+        pytest.skip(f"cat vs non-cat files absent: {exc}")
+    clf = LLayerClassifier((7,), max_iter=20, random_state=1).fit(train.data, train.target)
+    y_pred = clf.predict(test.data)
+    wrong = np.flatnonzero(y_pred != test.target)
+    display = MisclassifiedImagesDisplay.from_estimator(
+        clf, test.data, test.target, display_labels=test.target_names, max_images=6)
+    assert len(display.ax_) == min(6, len(wrong)) > 0
+    names = dict(enumerate(test.target_names))
+    assert titles(display) == [f"Prediction: {names[y_pred[i]]}\nTruth: {names[test.target[i]]}"
+                               for i in wrong[:6]]
+    assert display.images_[0].get_array().shape == (64, 64, 3)
+    np.testing.assert_allclose(display.images_[0].get_array(),
+                               test.images[wrong[0]] / 255.0)
