@@ -156,19 +156,32 @@ class BaseLLayer(BaseEstimator):
         self.loss_curve_ = []
         self.best_loss_ = np.inf
         self._no_improvement_count = 0
-        if self.early_stopping:
+        if self.early_stopping and self.solver != "lbfgs":
             self.validation_scores_ = []
             self.best_validation_score_ = -np.inf
         else:
             self.validation_scores_ = None
             self.best_validation_score_ = None
+        self._optimizer = self._new_optimizer()
+
+    def _optimizer_settings(self):
+        return {"momentum": {"beta": self.momentum},
+                "adam": {"beta_1": self.beta_1, "beta_2": self.beta_2,
+                         "epsilon": self.epsilon}}.get(self.solver, {})
+
+    def _new_optimizer(self):
         if self.solver == "lbfgs":
-            self._optimizer = None
-        else:
-            settings = {"momentum": {"beta": self.momentum},
-                        "adam": {"beta_1": self.beta_1, "beta_2": self.beta_2,
-                                 "epsilon": self.epsilon}}.get(self.solver, {})
-            self._optimizer = engine.OPTIMIZERS[self.solver](self.learning_rate, **settings)
+            return None
+        return engine.OPTIMIZERS[self.solver](self.learning_rate, **self._optimizer_settings())
+
+    def _optimizer_is_current(self):
+        """Whether the kept optimiser is the one ``solver`` and its settings ask for now."""
+        if self.solver == "lbfgs":
+            return True
+        optimizer = getattr(self, "_optimizer", None)
+        return (type(optimizer) is engine.OPTIMIZERS[self.solver]
+                and all(getattr(optimizer, k) == v
+                        for k, v in self._optimizer_settings().items()))
 
     def _validate_inputs(self, X, y, sample_weight, reset):
         X, y = validate_data(self, X, y, reset=reset, accept_sparse=["csr", "csc"],
@@ -189,8 +202,13 @@ class BaseLLayer(BaseEstimator):
         if first_call:
             self._random_state = check_random_state(self.random_state)
             self._initialize(X.shape[1], Y.shape[1], out_activation, X.dtype, self._random_state)
-        elif self.parameters_["W1"].dtype != X.dtype:
-            self.parameters_ = {k: v.astype(X.dtype) for k, v in self.parameters_.items()}
+        else:
+            if self.parameters_["W1"].dtype != X.dtype:
+                self.parameters_ = {k: v.astype(X.dtype) for k, v in self.parameters_.items()}
+            # warm_start or partial_fit after set_params(solver=..., momentum=...):
+            # the optimiser state of another solver or settings does not carry over.
+            if not self._optimizer_is_current():
+                self._optimizer = self._new_optimizer()
         Y = Y.astype(X.dtype, copy=False)
         activations = [*activations, self.out_activation_]
         if self.solver == "lbfgs":
@@ -198,6 +216,8 @@ class BaseLLayer(BaseEstimator):
             return self
         validation = None
         if self.early_stopping and not incremental:
+            if self.validation_scores_ is None:  # warm start that turned early stopping on
+                self.validation_scores_, self.best_validation_score_ = [], -np.inf
             stratify = y if getattr(self, "_stratify", False) and np.ndim(y) == 1 else None
             parts = train_test_split(X, Y, y, *([] if sample_weight is None else [sample_weight]),
                                      test_size=self.validation_fraction, stratify=stratify,
@@ -219,10 +239,22 @@ class BaseLLayer(BaseEstimator):
         best_parameters = None
         for _ in range(n_epochs):
             self._optimizer.learning_rate = self.learning_rate / (1 + self.decay_rate * self.n_iter_)
-            cost = engine.train_epoch(X, Y, self.parameters_, activations, self._optimizer,
-                                      self.batch_size, self.shuffle, self._random_state,
-                                      sample_weight, self.alpha, dropout, workspace)
+            # A diverging run overflows on its way to a non-finite loss: that is
+            # reported as one clear ValueError, not as RuntimeWarnings first.
+            errors = []
+            with np.errstate(over="call", invalid="call", divide="call",
+                             call=lambda kind, flag: errors.append(kind)):
+                cost = engine.train_epoch(X, Y, self.parameters_, activations, self._optimizer,
+                                          self.batch_size, self.shuffle, self._random_state,
+                                          sample_weight, self.alpha, dropout, workspace)
             self._record_epoch(cost, X.shape[1])
+            if errors:
+                # The cost is measured before each step, so the last step may have
+                # overflowed the parameters; if not, the epoch still deserves a warning.
+                if not all(np.isfinite(p).all() for p in self.parameters_.values()):
+                    self._diverged("The parameters became non-finite")
+                warnings.warn(f"{errors[0]} encountered in training epoch {self.n_iter_ - 1}.",
+                              RuntimeWarning, stacklevel=3)
             improved = self._update_no_improvement(cost, validation)
             if improved and validation is not None:
                 best_parameters = copy.deepcopy(self.parameters_)
@@ -238,13 +270,16 @@ class BaseLLayer(BaseEstimator):
         if best_parameters is not None:
             self.parameters_ = best_parameters
 
+    def _diverged(self, what):
+        raise ValueError(
+            f"{what} at iteration {self.n_iter_}: training diverged. "
+            f"Lower learning_rate (now {self.learning_rate}) or, with solver='momentum' or "
+            "'adam', check momentum/beta_1/beta_2; unscaled inputs (use StandardScaler) "
+            "are another common cause.")
+
     def _record_epoch(self, cost, n_samples):
         if not np.isfinite(cost):
-            raise ValueError(
-                f"The loss became {cost} at iteration {self.n_iter_}: training diverged. "
-                f"Lower learning_rate (now {self.learning_rate}) or, with solver='momentum' or "
-                "'adam', check momentum/beta_1/beta_2; unscaled inputs (use StandardScaler) "
-                "are another common cause.")
+            self._diverged(f"The loss became {cost}")
         self.n_iter_ += 1
         self.t_ += n_samples
         self.loss_curve_.append(cost)
@@ -262,7 +297,7 @@ class BaseLLayer(BaseEstimator):
             score = self._validation_score(*validation)
             self.validation_scores_.append(score)
             improved = score > self.best_validation_score_ + tol
-            best = score >= self.best_validation_score_
+            best = score > self.best_validation_score_
             self.best_validation_score_ = max(score, self.best_validation_score_)
         else:
             improved = cost < self.best_loss_ - tol
