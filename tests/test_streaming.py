@@ -1,0 +1,224 @@
+"""Out-of-core training from HDF5 files (skdnn.streaming): h5py and NumPy only."""
+
+import tracemalloc
+
+import h5py
+import numpy as np
+import pytest
+
+from skdnn import LLayerClassifier, LLayerRegressor
+from skdnn.streaming import iter_hdf5_chunks, partial_fit_hdf5
+
+
+def _assert_same_model(a, b):
+    assert a.n_iter_ == b.n_iter_
+    assert a.t_ == b.t_
+    assert a.loss_curve_ == b.loss_curve_
+    assert sorted(a.parameters_) == sorted(b.parameters_)
+    for key in a.parameters_:
+        np.testing.assert_array_equal(a.parameters_[key], b.parameters_[key], err_msg=key)
+
+
+def _partial_fit_in_memory(estimator, X, y, chunk_rows, order, **kwargs):
+    for i in order:
+        rows = slice(i * chunk_rows, (i + 1) * chunk_rows)
+        estimator.partial_fit(X[rows], y[rows], **kwargs)
+    return estimator
+
+
+@pytest.fixture(scope="module")
+def blobs(tmp_path_factory):
+    """A 3-class problem in memory and in an HDF5 file (stored by HDF5 chunks)."""
+    rng = np.random.RandomState(0)
+    X = rng.randn(1030, 6)
+    y = np.digitize(X[:, 0] + X[:, 1] - X[:, 2], [-0.7, 0.7])
+    w = rng.uniform(0.5, 2.0, len(y))
+    path = tmp_path_factory.mktemp("h5") / "blobs.h5"
+    with h5py.File(path, "w") as f:
+        f.create_dataset("X", data=X, chunks=(100, 6))
+        f.create_dataset("y", data=y)
+        f.create_dataset("w", data=w)
+        f.create_dataset("target", data=X[:, 0] - 2 * X[:, 3])
+        f.create_dataset("short", data=y[:-1])
+        f.create_group("group")
+    return path, X, y, w
+
+
+def test_iter_hdf5_chunks_reads_every_row_once_in_order(blobs):
+    path, X, y, _ = blobs
+    chunks = list(iter_hdf5_chunks(path, ("X", "y"), chunk_rows=100))
+    assert [len(Xc) for Xc, _ in chunks] == [100] * 10 + [30]
+    np.testing.assert_array_equal(np.concatenate([Xc for Xc, _ in chunks]), X)
+    np.testing.assert_array_equal(np.concatenate([yc for _, yc in chunks]), y)
+    # One key: the slices themselves, not 1-tuples.
+    first = next(iter_hdf5_chunks(path, "y", chunk_rows=7))
+    np.testing.assert_array_equal(first, y[:7])
+
+
+def test_iter_hdf5_chunks_shuffled_order_is_a_seeded_permutation(blobs):
+    path, X, _, _ = blobs
+    chunks = list(iter_hdf5_chunks(path, "X", chunk_rows=100, shuffle_chunks=True,
+                                   random_state=3))
+    order = np.random.RandomState(3).permutation(11)
+    assert not np.array_equal(order, np.arange(11))
+    for chunk, i in zip(chunks, order, strict=True):
+        np.testing.assert_array_equal(chunk, X[i * 100:(i + 1) * 100])
+
+
+@pytest.mark.parametrize("batch_size", [None, 32])
+def test_partial_fit_hdf5_equals_partial_fit_on_the_same_chunks(blobs, batch_size):
+    path, X, y, _ = blobs
+    params = dict(hidden_layer_sizes=(8, 4), solver="adam", learning_rate=0.01,
+                  batch_size=batch_size, random_state=0)
+    streamed = partial_fit_hdf5(LLayerClassifier(**params), path, "X", "y", chunk_rows=100,
+                                classes=[0, 1, 2], n_epochs=3)
+    reference = LLayerClassifier(**params)
+    for _ in range(3):
+        _partial_fit_in_memory(reference, X, y, 100, range(11), classes=[0, 1, 2])
+    assert streamed.n_iter_ == 33
+    _assert_same_model(streamed, reference)
+    np.testing.assert_array_equal(streamed.predict_proba(X), reference.predict_proba(X))
+    # It learnt something: the 3 balanced classes well above chance (about 1/3).
+    assert streamed.score(X, y) > 0.5
+
+
+def test_partial_fit_hdf5_differs_from_a_single_in_memory_fit(blobs):
+    # The chunking matters (one step per 100 rows, not one per 1030): the
+    # equality above is not something any two trainings share.
+    path, X, y, _ = blobs
+    params = dict(hidden_layer_sizes=(8,), solver="adam", learning_rate=0.01, random_state=0)
+    streamed = partial_fit_hdf5(LLayerClassifier(**params), path, "X", "y", chunk_rows=100,
+                                classes=[0, 1, 2])
+    whole = LLayerClassifier(**params).partial_fit(X, y, classes=[0, 1, 2])
+    assert not np.array_equal(streamed.parameters_["W1"], whole.parameters_["W1"])
+
+
+def test_partial_fit_hdf5_shuffled_chunks_and_sample_weight(blobs):
+    path, X, y, w = blobs
+    params = dict(hidden_layer_sizes=(8,), solver="momentum", learning_rate=0.05,
+                  random_state=1)
+    streamed = partial_fit_hdf5(LLayerClassifier(**params), path, "X", "y", chunk_rows=200,
+                                classes=[0, 1, 2], n_epochs=2, sample_weight_key="w",
+                                shuffle_chunks=True, random_state=7)
+    rng = np.random.RandomState(7)
+    reference = LLayerClassifier(**params)
+    for _ in range(2):  # a new order of the 6 slices every epoch
+        order = rng.permutation(6)
+        for i in order:
+            rows = slice(i * 200, (i + 1) * 200)
+            reference.partial_fit(X[rows], y[rows], classes=[0, 1, 2], sample_weight=w[rows])
+    _assert_same_model(streamed, reference)
+    unweighted = partial_fit_hdf5(LLayerClassifier(**params), path, "X", "y", chunk_rows=200,
+                                  classes=[0, 1, 2], n_epochs=2, shuffle_chunks=True,
+                                  random_state=7)
+    assert not np.array_equal(unweighted.parameters_["W1"], streamed.parameters_["W1"])
+
+
+def test_partial_fit_hdf5_regressor_on_an_open_file_continues_training(blobs):
+    path, X, _, _ = blobs
+    target = X[:, 0] - 2 * X[:, 3]
+    params = dict(hidden_layer_sizes=(8,), solver="adam", learning_rate=0.01, random_state=0)
+    with h5py.File(path, "r") as f:
+        streamed = LLayerRegressor(**params)
+        partial_fit_hdf5(streamed, f, "X", "target", chunk_rows=256)
+        partial_fit_hdf5(streamed, f, "X", "target", chunk_rows=256)  # goes on from there
+        assert f.id.valid  # an open file is left open
+    reference = LLayerRegressor(**params)
+    for _ in range(2):
+        _partial_fit_in_memory(reference, X, target, 256, range(5))
+    assert streamed.n_iter_ == 10
+    _assert_same_model(streamed, reference)
+
+
+def test_partial_fit_hdf5_images_are_flattened_then_transformed(tmp_path):
+    # The course's layout: uint8 images (n, height, width, channels).
+    rng = np.random.RandomState(0)
+    images = rng.randint(0, 256, size=(90, 4, 4, 3), dtype=np.uint8)
+    labels = (images[:, :2].mean(axis=(1, 2, 3)) > images[:, 2:].mean(axis=(1, 2, 3)))
+    labels = labels.astype(np.int64)
+    path = tmp_path / "images.h5"
+    with h5py.File(path, "w") as f:
+        f.create_dataset("train_set_x", data=images)
+        f.create_dataset("train_set_y", data=labels)
+    params = dict(hidden_layer_sizes=(5,), solver="adam", learning_rate=0.01, random_state=2)
+    streamed = partial_fit_hdf5(LLayerClassifier(**params), path, "train_set_x",
+                                "train_set_y", chunk_rows=32, classes=[0, 1],
+                                transform=lambda Xc: Xc / 255.0)
+    X = images.reshape(90, -1) / 255.0
+    reference = _partial_fit_in_memory(LLayerClassifier(**params), X, labels, 32, range(3),
+                                       classes=[0, 1])
+    assert streamed.n_features_in_ == 48
+    _assert_same_model(streamed, reference)
+
+
+def test_partial_fit_hdf5_peak_memory_is_bounded_by_the_chunk(tmp_path):
+    """A file 40 times the chunk: the peak stays a few chunks, far below the file."""
+    rng = np.random.RandomState(0)
+    n_rows, n_features, chunk_rows = 60_000, 20, 1500
+    path = tmp_path / "big.h5"
+    with h5py.File(path, "w") as f:
+        dset = f.create_dataset("X", shape=(n_rows, n_features), dtype=np.float64)
+        labels = f.create_dataset("y", shape=(n_rows,), dtype=np.int64)
+        for start in range(0, n_rows, 10_000):  # written piecewise too
+            block = rng.randn(10_000, n_features)
+            dset[start:start + 10_000] = block
+            labels[start:start + 10_000] = block[:, :3].sum(axis=1) > 0
+    file_bytes = n_rows * n_features * 8
+    chunk_bytes = chunk_rows * n_features * 8
+
+    clf = LLayerClassifier((16, 8), solver="adam", learning_rate=0.01, random_state=0)
+    tracemalloc.start()
+    try:
+        partial_fit_hdf5(clf, path, "X", "y", chunk_rows=chunk_rows, classes=[0, 1])
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert clf.n_iter_ == n_rows // chunk_rows
+    assert peak < file_bytes / 4, (peak, file_bytes)
+    assert peak < 10 * chunk_bytes, (peak, chunk_bytes)
+
+    # The measure sees h5py's reads: loading the whole dataset peaks at its size.
+    tracemalloc.start()
+    try:
+        with h5py.File(path, "r") as f:
+            whole = f["X"][()]
+        _, peak_whole = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert peak_whole >= file_bytes
+
+    # And the model is the in-memory one, chunk for chunk.
+    with h5py.File(path, "r") as f:
+        y = f["y"][()]
+    reference = _partial_fit_in_memory(
+        LLayerClassifier((16, 8), solver="adam", learning_rate=0.01, random_state=0),
+        whole, y, chunk_rows, range(n_rows // chunk_rows), classes=[0, 1])
+    _assert_same_model(clf, reference)
+
+
+@pytest.mark.parametrize("kwargs, error, match", [
+    ({"chunk_rows": 0}, ValueError, "chunk_rows must be a positive integer"),
+    ({"chunk_rows": 2.5}, ValueError, "chunk_rows must be a positive integer"),
+    ({"n_epochs": 0}, ValueError, "n_epochs must be a positive integer"),
+    ({"y_key": "short"}, ValueError, "same number of rows"),
+    ({"y_key": "missing"}, KeyError, "No dataset 'missing'"),
+    ({"y_key": "group"}, ValueError, "not a dataset"),
+    ({"transform": "scale"}, TypeError, "transform must be callable"),
+    ({"shuffle_chunks": True, "random_state": "seed"}, ValueError, "cannot be used to seed"),
+])
+def test_partial_fit_hdf5_rejects_bad_arguments(blobs, kwargs, error, match):
+    path = blobs[0]
+    kwargs = {"X_key": "X", "y_key": "y", "classes": [0, 1, 2], **kwargs}
+    clf = LLayerClassifier((4,), random_state=0)
+    with pytest.raises(error, match=match):
+        partial_fit_hdf5(clf, path, **kwargs)
+    assert not hasattr(clf, "parameters_")
+
+
+def test_partial_fit_hdf5_needs_partial_fit_and_a_path_or_group(blobs):
+    from sklearn.svm import SVC
+
+    with pytest.raises(TypeError, match="has no partial_fit"):
+        partial_fit_hdf5(SVC(), blobs[0], "X", "y")
+    with pytest.raises(TypeError, match="source must be a path"):
+        partial_fit_hdf5(LLayerClassifier(), np.zeros((3, 2)), "X", "y")
