@@ -60,6 +60,7 @@ class Momentum:
         self.learning_rate = learning_rate
         self.beta = beta
         self.velocities = {}
+        self._scratch = {}
 
     def update(self, parameters, grads, scratch=False):
         """Take one step, changing ``parameters`` in place (see :class:`GradientDescent`)."""
@@ -68,9 +69,11 @@ class Momentum:
             v = self.velocities.get(name)
             if v is None:
                 v = self.velocities[name] = np.zeros_like(p)
+                self._scratch[name] = np.empty_like(p)
+            buffer = self._scratch[name]
             v *= self.beta
-            v += _scaled(g, 1 - self.beta, scratch)
-            p -= self.learning_rate * v
+            v += np.multiply(g, 1 - self.beta, out=buffer)
+            p -= np.multiply(v, self.learning_rate, out=buffer)
 
 
 class Adam:
@@ -96,6 +99,7 @@ class Adam:
         self.t = 0
         self.first_moments = {}
         self.second_moments = {}
+        self._scratch = {}
 
     def update(self, parameters, grads, scratch=False):
         """Take one step, changing ``parameters`` in place (see :class:`GradientDescent`)."""
@@ -103,23 +107,28 @@ class Adam:
         # Bias corrections folded into the step size, as in the paper's
         # "more efficient" ordering.
         step_size = float(self.learning_rate * np.sqrt(1 - self.beta_2 ** self.t)
-                     / (1 - self.beta_1 ** self.t))
+                          / (1 - self.beta_1 ** self.t))
         for name, p in parameters.items():
             g = grads["d" + name]
             m = self.first_moments.get(name)
             if m is None:
                 m = self.first_moments[name] = np.zeros_like(p)
                 self.second_moments[name] = np.zeros_like(p)
-            v = self.second_moments[name]
+                self._scratch[name] = np.empty_like(p)
+            v, buffer = self.second_moments[name], self._scratch[name]
+            # Every operation writes into m, v or one scratch buffer: an Adam step
+            # allocates nothing, which matters for small mini-batches.
             m *= self.beta_1
-            m += (1 - self.beta_1) * g
+            m += np.multiply(g, 1 - self.beta_1, out=buffer)
             v *= self.beta_2
-            g2 = np.square(g, out=g if scratch else None)
-            g2 *= 1 - self.beta_2
-            v += g2
-            denominator = np.sqrt(v, out=g2)
-            denominator += self.epsilon
-            p -= step_size * m / denominator
+            np.square(g, out=buffer)
+            buffer *= 1 - self.beta_2
+            v += buffer
+            np.sqrt(v, out=buffer)
+            buffer += self.epsilon
+            np.divide(m, buffer, out=buffer)
+            buffer *= step_size
+            p -= buffer
 
 
 def _scaled(g, factor, scratch):
