@@ -69,7 +69,7 @@ class LLayerRegressor(RegressorMixin, BaseLLayer):
     out_activation_ : str
         ``"identity"``.
     n_features_in_ : int
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
 
     See Also
     --------
