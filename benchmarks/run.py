@@ -1,0 +1,107 @@
+"""Run the benchmark suite: ``python -m benchmarks [--quick] [--only ...]``.
+
+Also runnable as ``python benchmarks/run.py``. Prints a machine line, then one
+Markdown section per benchmark (tables of medians, then ratios with their
+targets and PASS/MISS), then a summary table of every ratio. The exit code is
+0 whatever the verdicts: a MISS is a finding, not a failure.
+"""
+
+import argparse
+import json
+import os
+import sys
+import time
+from pathlib import Path
+
+if __package__ in (None, ""):  # run as a script: make the repository importable
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from benchmarks import _harness
+
+BENCHMARKS = ("course", "minibatch", "predict", "memory")
+
+
+def _run_one(name, args):
+    if name == "course":
+        from benchmarks import course
+        return course.run(args.quick, args.repeats, args.course_iterations)
+    if name == "minibatch":
+        from benchmarks import minibatch
+        return minibatch.run(args.quick, args.repeats, args.minibatch_samples)
+    if name == "predict":
+        from benchmarks import predict
+        return predict.run(args.quick, args.repeats, args.predict_rows)
+    from benchmarks import fit_memory
+    return fit_memory.run(args.quick, args.memory_samples)
+
+
+def parse_args(argv):
+    parser = argparse.ArgumentParser(
+        prog="python -m benchmarks",
+        description="skdnn against its peers: the course run, mini-batch training, "
+                    "prediction and fit memory. Prints Markdown tables.")
+    parser.add_argument("--quick", action="store_true",
+                        help="small sizes and few repeats (seconds, for the test suite); "
+                             "its verdicts mean nothing")
+    parser.add_argument("--only", default=",".join(BENCHMARKS),
+                        help=f"comma-separated subset of {', '.join(BENCHMARKS)}")
+    parser.add_argument("--repeats", type=int, default=None,
+                        help="timed runs per contender (default 5 for the course run, else 3)")
+    parser.add_argument("--course-iterations", type=int, default=None,
+                        help="gradient-descent iterations per course run (default 100)")
+    parser.add_argument("--minibatch-samples", type=int, default=None,
+                        help="rows of the mini-batch data (default 60000)")
+    parser.add_argument("--predict-rows", type=int, default=None,
+                        help="rows to predict (default 1000000)")
+    parser.add_argument("--memory-samples", type=int, default=None,
+                        help="rows of the fit-memory data (default 60000)")
+    parser.add_argument("--blas-threads", type=int, default=None,
+                        help="limit BLAS threads (threadpoolctl) for the whole run; default: "
+                             "BLAS's own choice, usually one per core")
+    parser.add_argument("--json", metavar="PATH", default=None,
+                        help="also write every result (and every run's time) to PATH")
+    args = parser.parse_args(argv)
+    args.only = [name.strip() for name in args.only.split(",") if name.strip()]
+    unknown = sorted(set(args.only) - set(BENCHMARKS))
+    if unknown:
+        parser.error(f"unknown benchmark(s) {unknown}; choose from {list(BENCHMARKS)}")
+    return args
+
+
+def main(argv=None):
+    args = parse_args(sys.argv[1:] if argv is None else argv)
+    if args.blas_threads:
+        from threadpoolctl import threadpool_limits
+        with threadpool_limits(limits=args.blas_threads, user_api="blas"):
+            return _main(args)
+    return _main(args)
+
+
+def _main(args):
+    machine = _harness.machine_line()
+    print(f"# skdnn benchmarks{' (quick)' if args.quick else ''}\n\n{machine}\n", flush=True)
+    sections = []
+    for name in BENCHMARKS:
+        if name not in args.only:
+            continue
+        start = time.perf_counter()
+        section = _run_one(name, args)
+        section.notes.append(f"Benchmark wall time: {time.perf_counter() - start:.1f} s.")
+        sections.append(section)
+        print(section.markdown(), flush=True)
+    rows = [[s.key, r.label, r.value, r.target_text, r.result]
+            for s in sections for r in s.ratios if r.op is not None]
+    print("## Summary\n")
+    print("\n".join(_harness._table(["benchmark", "ratio", "value", "target", "result"], rows)))
+    load = ", ".join(f"{x:.2f}" for x in os.getloadavg())
+    print(f"\nLoad average at the end: {load}. Timings are medians of alternated runs; on a "
+          "busy machine compare with the 'from best runs' column, or rerun.")
+    if args.json:
+        with open(args.json, "w") as f:
+            json.dump({"machine": machine, "quick": args.quick,
+                       "sections": [s.as_dict() for s in sections]}, f, indent=1, default=float)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,101 @@
+"""The benchmark suite cannot rot: its quick version runs and prints every table.
+
+No timing is asserted here: the quick suite's verdicts (PASS/MISS) mean
+nothing at its sizes. What is checked is that ``python -m benchmarks --quick``
+exits cleanly and prints, for each benchmark, its Markdown section with a
+ratio table of finite numbers and PASS/MISS/info verdicts.
+"""
+
+import math
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+SECTIONS = {"course": "## 1. Course run", "minibatch": "## 2. Mini-batch training",
+            "predict": "## 3. Prediction", "memory": "## 4. Fit memory"}
+
+
+def ratio_rows(text, heading):
+    """The rows of the ratio table under ``heading`` in the Markdown ``text``."""
+    lines = text.splitlines()
+    start = next(i for i, line in enumerate(lines) if line.startswith(heading))
+    end = next((i for i in range(start + 1, len(lines)) if lines[i].startswith("## ")),
+               len(lines))
+    section = lines[start:end]
+    header = next(i for i, line in enumerate(section) if line.startswith("| ratio |"))
+    rows = []
+    for line in section[header + 2:]:
+        if not line.startswith("|"):
+            break
+        rows.append([cell.strip() for cell in line.strip().strip("|").split("|")])
+    return rows
+
+
+def number(cell):
+    return float(cell.replace(" ", ""))
+
+
+@pytest.fixture(scope="module")
+def quick_output():
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
+    done = subprocess.run([sys.executable, "-m", "benchmarks", "--quick"], cwd=ROOT, env=env,
+                          capture_output=True, text=True, timeout=900, check=False)
+    assert done.returncode == 0, done.stderr
+    return done.stdout
+
+
+def test_quick_suite_prints_the_machine_line(quick_output):
+    assert "Machine: " in quick_output
+    assert "NumPy " in quick_output and "BLAS " in quick_output
+
+
+@pytest.mark.parametrize("key", list(SECTIONS))
+def test_quick_suite_prints_each_table_with_finite_ratios(quick_output, key):
+    rows = ratio_rows(quick_output, SECTIONS[key])
+    assert rows, f"no ratio rows under {SECTIONS[key]!r}"
+    for label, value, best, target, result in rows:
+        assert math.isfinite(number(value)), (label, value)
+        assert best == "-" or math.isfinite(number(best)), (label, best)
+        assert result in {"PASS", "MISS", "info"}, (label, result)
+        assert (target == "-") == (result == "info"), (label, target, result)
+    # Every benchmark compares skdnn with a peer, and checks at least one target.
+    assert any(label.startswith("skdnn") and "/" in label for label, *_ in rows)
+    assert any(result != "info" for *_, result in rows)
+
+
+def test_quick_suite_baseline_computes_what_skdnn_computes(quick_output):
+    assert "reach the same parameters after 2 iterations: yes" in quick_output
+
+
+def test_quick_suite_prints_the_summary(quick_output):
+    rows = ratio_rows(quick_output.replace("| benchmark | ratio |", "| ratio |"), "## Summary")
+    assert {row[0] for row in rows} == set(SECTIONS)
+
+
+def test_ratio_verdicts():
+    sys.path.insert(0, str(ROOT))
+    from benchmarks._harness import Ratio
+
+    assert Ratio("a", 0.5, "<=", 0.5).result == "PASS"
+    assert Ratio("a", 0.51, "<=", 0.5).result == "MISS"
+    assert Ratio("a", 1.0, ">=", 1.0).result == "PASS"
+    assert Ratio("a", 0.99, ">=", 1.0).result == "MISS"
+    assert Ratio("a", 1, "=", 0).result == "MISS"
+    assert Ratio("a", float("nan"), "<=", 1.0).result == "MISS"
+    assert Ratio("a", 3.0).result == "info"
+
+
+def test_alternate_rotates_the_order():
+    sys.path.insert(0, str(ROOT))
+    from benchmarks._harness import alternate
+
+    calls = []
+    contenders = {name: (lambda name=name: calls.append(name) or 1.0) for name in "abc"}
+    times = alternate(contenders, repeats=3, warmup=False)
+    assert calls == list("abcbcacab")
+    assert times == {name: [1.0, 1.0, 1.0] for name in "abc"}
