@@ -24,9 +24,10 @@ from ._lbfgs import fit_lbfgs
 
 HIDDEN_ACTIVATIONS = sorted(set(engine.ACTIVATIONS) - {"softmax"})
 
-# Rows predicted at once: bounds the memory of predict_proba whatever the
-# number of rows (a few MiB of activations for typical layer sizes).
-PREDICT_CHUNK_ROWS = 4096
+# Memory for the activations of one chunk of rows at predict time: it bounds
+# predict_proba's extra memory whatever the number of rows, and keeps chunks
+# large enough (thousands of rows) that BLAS calls, not Python, set the pace.
+PREDICT_CHUNK_BYTES = 32 * 2**20
 
 
 class BaseLLayer(BaseEstimator):
@@ -317,7 +318,10 @@ class BaseLLayer(BaseEstimator):
         activations = [*self._hidden_setting(self.activation, "activation"), self.out_activation_]
         out = np.empty((X.shape[0], self.n_outputs_), dtype=dtype)
         workspace = engine.Workspace()
-        for rows in gen_batches(X.shape[0], PREDICT_CHUNK_ROWS):
+        units = sum(self._layer_sizes()) + self.n_outputs_
+        row_bytes = (2 * units + (X.shape[1] if X.dtype != dtype else 0)) * dtype.itemsize
+        chunk_rows = int(np.clip(PREDICT_CHUNK_BYTES // row_bytes, 256, 65536))
+        for rows in gen_batches(X.shape[0], chunk_rows):
             Xc = X[rows]
             if Xc.dtype != dtype:
                 Xc = Xc.astype(dtype)

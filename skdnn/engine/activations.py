@@ -71,8 +71,7 @@ _LEAKY_SLOPE = 0.01
 
 def _leaky_relu(Z, out=None):
     # With a slope below 1, max(Z, slope * Z) is Z for Z > 0 and slope * Z below.
-    A = np.multiply(Z, _LEAKY_SLOPE, out=out)
-    return np.maximum(Z, A, out=A)
+    return np.maximum(Z, Z * _LEAKY_SLOPE, out=out)
 
 
 def _leaky_relu_backward(dA, Z, out=None):

@@ -34,12 +34,17 @@ class Workspace:
 
     A buffer is identified by a name and a shape, so a last, smaller
     mini-batch gets buffers of its own and no step ever reallocates.
+    Per-example arrays (``Z``, ``A``, ``dA``: one column per example) are
+    Fortran-ordered, which is scikit-learn's row layout in memory: the
+    products that fill them then run with the examples as the long dimension,
+    which BLAS splits well across threads even when another process takes a
+    core.
     """
 
     def __init__(self):
         self._buffers = {}
 
-    def get(self, name, shape, dtype):
+    def get(self, name, shape, dtype, order="C"):
         """Return the buffer ``name`` of ``shape`` and ``dtype`` (uninitialised).
 
         Parameters
@@ -48,17 +53,19 @@ class Workspace:
             What the buffer holds, e.g. ``("Z", 2)``.
         shape : tuple of int
             Its shape.
-        dtype : dtype
+        dtype : numpy.dtype
             Its dtype.
+        order : {"C", "F"}, default="C"
+            Memory layout; ``"F"`` for per-example arrays.
 
         Returns
         -------
         buffer : ndarray
         """
-        key = (name, shape, np.dtype(dtype))
+        key = (name, shape, dtype)
         buffer = self._buffers.get(key)
         if buffer is None:
-            buffer = self._buffers[key] = np.empty(shape, dtype=dtype)
+            buffer = self._buffers[key] = np.empty(shape, dtype=dtype, order=order)
         return buffer
 
 
@@ -168,7 +175,8 @@ def forward_propagation(X, parameters, activations, dropout_masks=None, workspac
         out = None
         if workspace is not None:
             shape = (W.shape[0], m)
-            out = (workspace.get(("Z", l), shape, W.dtype), workspace.get(("A", l), shape, W.dtype))
+            out = (workspace.get(("Z", l), shape, W.dtype, "F"),
+                   workspace.get(("A", l), shape, W.dtype, "F"))
         A, cache = linear_activation_forward(A, W, parameters[f"b{l}"], activations[l - 1], out)
         if dropout_masks is not None and l < L and dropout_masks[l - 1] is not None:
             A = np.multiply(A, dropout_masks[l - 1], out=None if out is None else out[1])
@@ -274,7 +282,8 @@ def backward_propagation(dAL, caches, activations, dropout_masks=None, workspace
         out = None
         if workspace is not None:
             m = A_prev.shape[1]
-            dA_out = workspace.get(("dA", l - 1), (W.shape[1], m), W.dtype) if compute_dA_prev else None
+            dA_out = (workspace.get(("dA", l - 1), (W.shape[1], m), W.dtype, "F")
+                      if compute_dA_prev else None)
             out = (dA_out, workspace.get(("dW", l), W.shape, W.dtype),
                    workspace.get(("db", l), (W.shape[0], 1), W.dtype))
         dA_prev, grads[f"dW{l}"], grads[f"db{l}"] = linear_activation_backward(

@@ -53,7 +53,7 @@ def loss_and_gradients(X, Y, parameters, activations, sample_weight=None, alpha=
     AL, caches = forward_propagation(X, parameters, activations, dropout_masks, workspace)
     loss = LOSSES[LOSS_OF_OUTPUT[activations[-1]]]
     cost = mean_loss(loss.per_example(AL, Y), sample_weight)
-    out = None if workspace is None else workspace.get("dZL", AL.shape, AL.dtype)
+    out = None if workspace is None else workspace.get("dZL", AL.shape, AL.dtype, "F")
     dZL = output_delta(AL, Y, sample_weight, out=out)
     grads = backward_propagation(dZL, caches, [*activations[:-1], "identity"], dropout_masks,
                                  workspace, compute_dA0)
@@ -106,14 +106,19 @@ def _batches(m, batch_size, shuffle, rng):
         yield order[start:start + batch_size]
 
 
-def _columns(X, index):
+def _columns(X, index, workspace):
     if isinstance(index, slice):
         return X
-    # X is usually the transposed view of a C-ordered (m, n) array: taking
-    # rows of the original is a contiguous gather, then transpose back.
-    if isinstance(X, np.ndarray):
-        return X.T[index].T
-    return X[:, index]
+    if not isinstance(X, np.ndarray):
+        return X[:, index]
+    # X is the transposed view of the (m, n) array the estimator holds:
+    # gathering rows of that array into one reused buffer is a contiguous
+    # copy per example and allocates nothing.
+    rows = X.T
+    if workspace is None:
+        return rows[index].T
+    out = workspace.get("X_batch", (len(index), rows.shape[1]), rows.dtype)
+    return np.take(rows, index, axis=0, out=out, mode="clip").T
 
 
 def train_epoch(X, Y, parameters, activations, optimizer, batch_size=None, shuffle=True,
@@ -154,7 +159,7 @@ def train_epoch(X, Y, parameters, activations, optimizer, batch_size=None, shuff
     m = X.shape[1]
     costs, weights = [], []
     for index in _batches(m, batch_size, shuffle, rng):
-        Xb, Yb = _columns(X, index), Y[:, index]
+        Xb, Yb = _columns(X, index, workspace), Y[:, index]
         wb = None if sample_weight is None else sample_weight[index]
         nb = Xb.shape[1]
         masks = None
