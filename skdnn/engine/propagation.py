@@ -32,13 +32,13 @@ __all__ = [
 class Workspace:
     """Arrays reused across training steps instead of allocated at each one.
 
-    A buffer is identified by a name and a shape, so a last, smaller
-    mini-batch gets buffers of its own and no step ever reallocates.
     Per-example arrays (``Z``, ``A``, ``dA``: one column per example) are
     Fortran-ordered, which is scikit-learn's row layout in memory: the
     products that fill them then run with the examples as the long dimension,
     which BLAS splits well across threads even when another process takes a
-    core.
+    core. A smaller batch (the last mini-batch, the last chunk at predict
+    time) gets the leading part of the same buffer, still contiguous, so the
+    memory used does not depend on how the examples divide into batches.
     """
 
     def __init__(self):
@@ -56,17 +56,23 @@ class Workspace:
         dtype : numpy.dtype
             Its dtype.
         order : {"C", "F"}, default="C"
-            Memory layout; ``"F"`` for per-example arrays.
+            Memory layout. The examples axis, along which a smaller request
+            reuses a larger buffer, is the first for ``"C"`` and the last for
+            ``"F"``: the axis whose slices stay contiguous.
 
         Returns
         -------
         buffer : ndarray
         """
-        key = (name, shape, dtype)
+        axis = 0 if order == "C" else len(shape) - 1
+        fixed = shape[:axis] + shape[axis + 1:]
+        key = (name, fixed, dtype, order)
         buffer = self._buffers.get(key)
-        if buffer is None:
+        if buffer is None or buffer.shape[axis] < shape[axis]:
             buffer = self._buffers[key] = np.empty(shape, dtype=dtype, order=order)
-        return buffer
+        if buffer.shape[axis] == shape[axis]:
+            return buffer
+        return buffer[:shape[0]] if axis == 0 else buffer[..., :shape[-1]]
 
 
 def _matmul(a, b, out=None):
