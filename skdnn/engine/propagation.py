@@ -216,10 +216,11 @@ def linear_backward(dZ, cache, compute_dA_prev=True, out=None):
     A_prev, W, b = cache
     dA_out, dW_out, db_out = (None, None, None) if out is None else out
     m = A_prev.shape[1]
-    dW = _matmul(dZ, A_prev.T, dW_out)
-    dW *= 1.0 / m
-    db = np.sum(dZ, axis=1, keepdims=True, out=db_out)
-    db *= 1.0 / m
+    # (1/m) dZ A_prev^T, with 1/m applied to dZ, (n_l, m), rather than to dW,
+    # (n_l, n_{l-1}): the input layer's dW is far larger than its dZ.
+    dZ_mean = dZ * (1.0 / m)
+    dW = _matmul(dZ_mean, A_prev.T, dW_out)
+    db = np.sum(dZ_mean, axis=1, keepdims=True, out=db_out)
     dA_prev = _matmul(W.T, dZ, dA_out) if compute_dA_prev else None
     return dA_prev, dW, db
 
