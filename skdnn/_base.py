@@ -195,6 +195,9 @@ class BaseLLayer(BaseEstimator):
 
     def _fit(self, X, y, sample_weight=None, incremental=False, classes=None):
         self._validate_params()
+        if incremental and self.solver == "lbfgs":
+            raise ValueError("partial_fit needs a stochastic solver; solver='lbfgs' "
+                             "minimises on the full data only.")
         activations, dropout = self._check_settings()
         first_call = not hasattr(self, "parameters_") or not (self.warm_start or incremental)
         X, y, sample_weight = self._validate_inputs(X, y, sample_weight, reset=first_call)

@@ -184,9 +184,6 @@ class LLayerClassifier(ClassifierMixin, BaseLLayer):
         -------
         self : LLayerClassifier
         """
-        if self.solver == "lbfgs":
-            raise ValueError("partial_fit needs a stochastic solver; solver='lbfgs' "
-                             "minimises on the full data only.")
         if not hasattr(self, "classes_") and classes is None:
             if type_of_target(y) != "multilabel-indicator":
                 raise ValueError("classes must be passed on the first call to partial_fit.")

@@ -115,9 +115,6 @@ class LLayerRegressor(RegressorMixin, BaseLLayer):
         -------
         self : LLayerRegressor
         """
-        if self.solver == "lbfgs":
-            raise ValueError("partial_fit needs a stochastic solver; solver='lbfgs' "
-                             "minimises on the full data only.")
         return self._fit(X, y, sample_weight, incremental=True)
 
     def _encode_targets(self, y, first_call, classes=None):
