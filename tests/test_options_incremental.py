@@ -1,0 +1,221 @@
+"""warm_start, partial_fit, sample_weight and class_weight change training as they should.
+
+Each test compares against a reference (a manual computation, another fit
+that must be equal, or one that must differ), so that an option silently
+ignored fails. Data and networks are tiny.
+"""
+
+
+import numpy as np
+import pytest
+from numpy.testing import assert_allclose, assert_array_equal
+from sklearn.base import clone
+from sklearn.datasets import make_classification
+from training_helpers import (
+    GRADIENT_SOLVERS,
+    assert_same_parameters,
+    fit_quietly,
+    moons,
+    parameters_differ,
+    regression,
+    three_classes,
+)
+
+from skdnn import LLayerClassifier, LLayerRegressor, engine
+
+# ------------------------------------------------------------ warm_start
+
+
+@pytest.mark.parametrize("solver", GRADIENT_SOLVERS)
+def test_warm_start_continues_the_previous_fit(solver):
+    X, y = moons(60)
+    common = dict(hidden_layer_sizes=(5,), solver=solver, learning_rate=0.05, batch_size=16,
+                  random_state=0)
+    whole = LLayerClassifier(max_iter=10, **common).fit(X, y)
+    warm = LLayerClassifier(max_iter=4, warm_start=True, **common).fit(X, y)
+    first = {k: v.copy() for k, v in warm.parameters_.items()}
+    warm.set_params(max_iter=6).fit(X, y)
+    assert_same_parameters(whole, warm)
+    assert warm.n_iter_ == 10 and warm.loss_curve_ == whole.loss_curve_
+    # warm_start=False starts afresh.
+    cold = LLayerClassifier(max_iter=4, **common).fit(X, y)
+    for k in first:
+        assert_array_equal(cold.parameters_[k], first[k])
+    cold.fit(X, y)
+    for k in first:
+        assert_array_equal(cold.parameters_[k], first[k])
+
+
+def _continue_by_hand(X, Y, parameters, activations, optimizer, n_epochs):
+    parameters = {k: v.copy() for k, v in parameters.items()}
+    for _ in range(n_epochs):
+        engine.train_epoch(X.T, Y.T, parameters, activations, optimizer)
+    return parameters
+
+
+@pytest.mark.parametrize("first, then", [("gd", "adam"), ("lbfgs", "momentum"), ("adam", "gd")])
+def test_warm_start_follows_a_changed_solver(first, then):
+    # A warm-started fit continues from the parameters with the solver it is
+    # given now (a new one: no state carries over from another solver).
+    X, y = regression(30)
+    reg = LLayerRegressor((4,), solver=first, learning_rate=0.05, max_iter=3, warm_start=True,
+                          random_state=0)
+    fit_quietly(reg, X, y)
+    start = {k: v.copy() for k, v in reg.parameters_.items()}
+    reg.set_params(solver=then).fit(X, y)
+    optimizer = {"adam": engine.Adam(0.05), "momentum": engine.Momentum(0.05),
+                 "gd": engine.GradientDescent(0.05)}[then]
+    expected = _continue_by_hand(X, y[:, None], start, ["relu", "identity"], optimizer, 3)
+    for k in expected:
+        assert_allclose(reg.parameters_[k], expected[k], rtol=1e-12, atol=1e-15, err_msg=k)
+
+
+@pytest.mark.parametrize("solver, settings", [
+    ("momentum", dict(momentum=0.2)),
+    ("adam", dict(beta_1=0.5)),
+    ("adam", dict(beta_2=0.9)),
+    ("adam", dict(epsilon=1e-1)),
+])
+def test_warm_start_follows_changed_solver_settings(solver, settings):
+    X, y = regression(30)
+    reg = LLayerRegressor((4,), solver=solver, learning_rate=0.05, max_iter=3, warm_start=True,
+                          random_state=0)
+    same = clone(reg).fit(X, y).fit(X, y)
+    changed = clone(reg).fit(X, y).set_params(**settings).fit(X, y)
+    assert parameters_differ(same, changed)
+
+
+def test_warm_start_lbfgs_starts_from_the_previous_solution():
+    X, y = regression(40)
+    reg = LLayerRegressor((4,), solver="lbfgs", max_iter=15, warm_start=True, random_state=0)
+    fit_quietly(reg, X, y)
+    first_loss, n_first = reg.best_loss_, reg.n_iter_
+    fit_quietly(reg, X, y)
+    assert reg.n_iter_ > n_first
+    # The second run starts where the first ended.
+    assert reg.loss_curve_[n_first] < first_loss + 1e-12
+    assert reg.best_loss_ < first_loss
+    cold = fit_quietly(clone(reg).set_params(warm_start=False), X, y)
+    assert cold.loss_curve_[0] > first_loss
+
+
+# ---------------------------------------------------------------- partial_fit
+
+
+@pytest.mark.parametrize("batch_size", [None, 7])
+@pytest.mark.parametrize("solver", GRADIENT_SOLVERS)
+def test_partial_fit_is_one_epoch_of_fit(solver, batch_size):
+    X, y = three_classes(45)
+    common = dict(hidden_layer_sizes=(5,), solver=solver, learning_rate=0.05,
+                  batch_size=batch_size, dropout=0.2, random_state=0)
+    fitted = LLayerClassifier(max_iter=1, **common).fit(X, y)
+    partial = LLayerClassifier(**common).partial_fit(X, y, classes=[0, 1, 2])
+    assert_same_parameters(fitted, partial)
+    assert partial.n_iter_ == 1 and partial.loss_curve_ == fitted.loss_curve_
+    # A second call goes on (optimiser state, random state, decay) as fit would.
+    fitted2 = LLayerClassifier(max_iter=2, **common).fit(X, y)
+    partial.partial_fit(X, y)
+    assert_same_parameters(fitted2, partial)
+    assert partial.n_iter_ == 2
+
+
+@pytest.mark.parametrize("solver", GRADIENT_SOLVERS)
+def test_regressor_partial_fit_is_one_epoch_of_fit(solver):
+    X, y = regression(30)
+    common = dict(hidden_layer_sizes=(4,), solver=solver, batch_size=8, random_state=0)
+    fitted = LLayerRegressor(max_iter=1, **common).fit(X, y)
+    partial = LLayerRegressor(**common).partial_fit(X, y)
+    assert_same_parameters(fitted, partial)
+
+
+def test_partial_fit_arguments():
+    X, y = moons(40)
+    with pytest.raises(ValueError, match="classes"):
+        LLayerClassifier((3,)).partial_fit(X, y)
+    with pytest.raises(ValueError, match="lbfgs"):
+        LLayerClassifier((3,), solver="lbfgs").partial_fit(X, y, classes=[0, 1])
+    with pytest.raises(ValueError, match="lbfgs"):
+        LLayerRegressor((3,), solver="lbfgs").partial_fit(X, y.astype(float))
+    # classes may hold a class absent from the first batch.
+    clf = LLayerClassifier((3,), random_state=0).partial_fit(X[y == 0], y[y == 0],
+                                                             classes=[0, 1, 2])
+    assert_array_equal(clf.classes_, [0, 1, 2]) and clf.n_outputs_ == 3
+    clf.partial_fit(X, y)
+    with pytest.raises(ValueError, match="classes"):
+        clf.partial_fit(X, y + 5)
+    # sample_weight reaches partial_fit.
+    a = LLayerClassifier((3,), random_state=0).partial_fit(X, y, classes=[0, 1])
+    w = np.where(y == 1, 3.0, 1.0)
+    b = LLayerClassifier((3,), random_state=0).partial_fit(X, y, classes=[0, 1], sample_weight=w)
+    c = LLayerClassifier((3,), random_state=0, max_iter=1).fit(X, y, sample_weight=w)
+    assert parameters_differ(a, b)
+    assert_same_parameters(b, c)
+    with pytest.raises(ValueError, match="balanced"):
+        LLayerClassifier((3,), class_weight="balanced").partial_fit(X, y, classes=[0, 1])
+
+
+# --------------------------------------------------- sample and class weights
+
+
+@pytest.mark.parametrize("solver", ["gd", "lbfgs"])
+@pytest.mark.parametrize("Est, data", [(LLayerClassifier, three_classes),
+                                       (LLayerRegressor, regression)])
+def test_sample_weight_two_is_a_duplicated_row(Est, data, solver):
+    X, y = data(40)
+    w = np.ones(len(y))
+    w[::3] = 2.0
+    rows = np.r_[np.arange(len(y)), np.arange(len(y))[::3]]
+    est = Est((4,), activation="tanh", solver=solver, alpha=0.1, learning_rate=0.1,
+              max_iter=30, random_state=0)
+    weighted = fit_quietly(clone(est), X, y, sample_weight=w)
+    duplicated = fit_quietly(clone(est), X[rows], y[rows])
+    assert_same_parameters(weighted, duplicated, exact=False, rtol=1e-7, atol=1e-9)
+    unweighted = fit_quietly(clone(est), X, y)
+    assert parameters_differ(weighted, unweighted, atol=1e-4)
+    ones = fit_quietly(clone(est), X, y, sample_weight=np.ones(len(y)))
+    assert_same_parameters(unweighted, ones, exact=False, rtol=1e-7, atol=1e-9)
+
+
+def test_sample_weight_zero_ignores_the_row():
+    X, y = regression(30)
+    w = np.ones(30)
+    w[:5] = 0
+    est = LLayerRegressor((3,), max_iter=20, random_state=0)
+    a = clone(est).fit(X, y, sample_weight=w)
+    b = clone(est).fit(X[5:], y[5:])
+    assert_same_parameters(a, b, exact=False, rtol=1e-10, atol=1e-13)
+
+
+def test_sample_weight_must_be_valid():
+    X, y = moons(30)
+    with pytest.raises(ValueError, match="non-negative"):
+        LLayerClassifier((3,)).fit(X, y, sample_weight=-np.ones(30))
+    with pytest.raises(ValueError):
+        LLayerClassifier((3,)).fit(X, y, sample_weight=np.ones(29))
+
+
+def test_class_weight_balanced_moves_the_decision():
+    X, y = make_classification(300, n_features=2, n_informative=2, n_redundant=0,
+                               n_clusters_per_class=1, weights=[0.9, 0.1], class_sep=0.5,
+                               flip_y=0.05, random_state=0)
+    common = dict(hidden_layer_sizes=(6,), solver="adam", learning_rate=0.02, max_iter=200,
+                  random_state=0)
+    plain = LLayerClassifier(**common).fit(X, y)
+    balanced = LLayerClassifier(class_weight="balanced", **common).fit(X, y)
+    minority = 1
+    def recall(clf):
+        return np.mean(clf.predict(X[y == minority]) == minority)
+
+    assert np.sum(balanced.predict(X) == minority) > 1.5 * np.sum(plain.predict(X) == minority)
+    assert recall(balanced) > recall(plain) + 0.1
+    # "balanced" is n / (n_classes * count): the same as those sample weights.
+    counts = np.bincount(y)
+    w = (len(y) / (2 * counts))[y]
+    by_weight = LLayerClassifier(**common).fit(X, y, sample_weight=w)
+    assert_same_parameters(balanced, by_weight, exact=False, rtol=1e-10, atol=1e-12)
+    # A dict, multiplied with sample_weight.
+    as_dict = LLayerClassifier(class_weight={0: 1.0, 1: 3.0}, **common)
+    sw = np.linspace(0.5, 1.5, len(y))
+    by_both = LLayerClassifier(**common).fit(X, y, sample_weight=sw * np.where(y == 1, 3.0, 1.0))
+    assert_same_parameters(as_dict.fit(X, y, sample_weight=sw), by_both, exact=False,
+                           rtol=1e-10, atol=1e-12)

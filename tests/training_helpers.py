@@ -1,0 +1,64 @@
+"""Data and helpers shared by the training-option tests (tests/test_*options*.py)."""
+
+import sys
+import warnings
+
+import numpy as np
+from numpy.testing import assert_allclose, assert_array_equal
+from sklearn.datasets import make_classification, make_moons
+from sklearn.exceptions import ConvergenceWarning
+
+from skdnn import engine
+
+TRAINING = sys.modules["skdnn.engine.training"]
+GRADIENT_SOLVERS = ["gd", "momentum", "adam"]
+SOLVERS = [*GRADIENT_SOLVERS, "lbfgs"]
+
+
+# --------------------------------------------------------------------------- data
+
+
+def moons(n=120, noise=0.25, seed=0):
+    return make_moons(n, noise=noise, random_state=seed)
+
+
+def three_classes(n=90, seed=0):
+    X, y = make_classification(n, n_features=4, n_informative=3, n_redundant=0,
+                               n_classes=3, n_clusters_per_class=1, random_state=seed)
+    return X, y
+
+
+def regression(n=80, n_outputs=1, seed=0):
+    rng = np.random.RandomState(seed)
+    X = rng.uniform(-1, 1, (n, 3))
+    Y = np.column_stack([np.sin(2 * X[:, 0]) + X[:, 1] * X[:, 2] + 0.5 * k
+                         for k in range(n_outputs)])
+    Y += 0.05 * rng.randn(*Y.shape)
+    return X, (Y.ravel() if n_outputs == 1 else Y)
+
+
+def assert_same_parameters(a, b, exact=True, **tol):
+    assert a.parameters_.keys() == b.parameters_.keys()
+    for k in a.parameters_:
+        if exact:
+            assert_array_equal(a.parameters_[k], b.parameters_[k], err_msg=k)
+        else:
+            assert_allclose(a.parameters_[k], b.parameters_[k], err_msg=k, **tol)
+
+
+def parameters_differ(a, b, atol=1e-8):
+    return any(not np.allclose(a.parameters_[k], b.parameters_[k], rtol=0, atol=atol)
+               for k in a.parameters_)
+
+
+def initial_parameters(layer_dims, init, seed, dtype=np.float64):
+    """The parameters an estimator starts from: drawn first from its random_state."""
+    return engine.initialize_network(layer_dims, init, np.random.RandomState(seed), dtype)
+
+
+def fit_quietly(est, *args, **kwargs):
+    """Fit, ignoring only the ConvergenceWarning that a short max_iter is meant to give."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        return est.fit(*args, **kwargs)
+
