@@ -31,6 +31,7 @@ import joblib  # noqa: E402
 from sklearn.datasets import make_classification, make_regression  # noqa: E402
 from sklearn.model_selection import GridSearchCV  # noqa: E402
 from threadpoolctl import threadpool_limits  # noqa: E402
+from training_helpers import assert_same_model
 
 from skdnn import LLayerClassifier, LLayerRegressor  # noqa: E402
 from skdnn.streaming import partial_fit_hdf5  # noqa: E402
@@ -55,15 +56,6 @@ def client():
 
 def _workers_used(task_stream):
     return {task["worker"] for task in task_stream.data}
-
-
-def _assert_same_model(a, b):
-    assert a.n_iter_ == b.n_iter_
-    assert a.t_ == b.t_
-    assert a.loss_curve_ == b.loss_curve_
-    assert sorted(a.parameters_) == sorted(b.parameters_)
-    for key in a.parameters_:
-        np.testing.assert_array_equal(a.parameters_[key], b.parameters_[key], err_msg=key)
 
 
 def _classification(n_samples=600, n_classes=3):
@@ -124,7 +116,7 @@ def test_grid_search_on_the_dask_backend_equals_n_jobs_1(client, Estimator, make
     assert parallel.best_index_ == serial.best_index_
     assert parallel.best_params_ == serial.best_params_
     assert parallel.best_score_ == serial.best_score_
-    _assert_same_model(parallel.best_estimator_, serial.best_estimator_)
+    assert_same_model(parallel.best_estimator_, serial.best_estimator_)
     np.testing.assert_array_equal(parallel.predict(X), serial.predict(X))
 
 
@@ -150,7 +142,7 @@ def test_incremental_without_block_shuffling_equals_partial_fit_block_by_block(
     with threadpool_limits(1):
         reference = _partial_fit_blocks(Estimator(**params), X, y, 100, range(12), **kwargs)
     assert model.estimator_.n_iter_ == 12  # one partial_fit call, one epoch, per block
-    _assert_same_model(model.estimator_, reference)
+    assert_same_model(model.estimator_, reference)
     # The wrapper predicts with the trained estimator, block-wise.
     predicted = model.predict(Xd)
     assert isinstance(predicted, da.Array)
@@ -177,7 +169,7 @@ def test_incremental_shuffled_blocks_follow_its_random_state(client):
                                        classes=classes)
         in_order = _partial_fit_blocks(LLayerClassifier(**params), X, y, 50, range(12),
                                        classes=classes)
-    _assert_same_model(model.estimator_, shuffled)
+    assert_same_model(model.estimator_, shuffled)
     assert not np.array_equal(model.estimator_.parameters_["W1"], in_order.parameters_["W1"])
 
 
@@ -197,7 +189,7 @@ def test_incremental_partial_fit_is_one_more_pass(client):
         for _ in range(3):
             _partial_fit_blocks(reference, X, y, 150, range(4), classes=classes)
     assert model.estimator_.n_iter_ == 12
-    _assert_same_model(model.estimator_, reference)
+    assert_same_model(model.estimator_, reference)
     assert model.score(Xd, yd) == reference.score(X, y)
 
 
@@ -283,4 +275,4 @@ def test_incremental_reads_an_hdf5_file_on_the_workers_like_partial_fit_hdf5(cli
         reference = partial_fit_hdf5(LLayerClassifier(**params), path, "X", "y",
                                      chunk_rows=100, classes=[0, 1, 2])
     assert reference.n_iter_ == 7
-    _assert_same_model(model.estimator_, reference)
+    assert_same_model(model.estimator_, reference)

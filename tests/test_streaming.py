@@ -5,18 +5,10 @@ import tracemalloc
 import h5py
 import numpy as np
 import pytest
+from training_helpers import assert_same_model
 
 from skdnn import LLayerClassifier, LLayerRegressor
 from skdnn.streaming import iter_hdf5_chunks, partial_fit_hdf5
-
-
-def _assert_same_model(a, b):
-    assert a.n_iter_ == b.n_iter_
-    assert a.t_ == b.t_
-    assert a.loss_curve_ == b.loss_curve_
-    assert sorted(a.parameters_) == sorted(b.parameters_)
-    for key in a.parameters_:
-        np.testing.assert_array_equal(a.parameters_[key], b.parameters_[key], err_msg=key)
 
 
 def _partial_fit_in_memory(estimator, X, y, chunk_rows, order, **kwargs):
@@ -76,7 +68,7 @@ def test_partial_fit_hdf5_equals_partial_fit_on_the_same_chunks(blobs, batch_siz
     for _ in range(3):
         _partial_fit_in_memory(reference, X, y, 100, range(11), classes=[0, 1, 2])
     assert streamed.n_iter_ == 33
-    _assert_same_model(streamed, reference)
+    assert_same_model(streamed, reference)
     np.testing.assert_array_equal(streamed.predict_proba(X), reference.predict_proba(X))
     # It learnt something: the 3 balanced classes well above chance (about 1/3).
     assert streamed.score(X, y) > 0.5
@@ -107,7 +99,7 @@ def test_partial_fit_hdf5_shuffled_chunks_and_sample_weight(blobs):
         for i in order:
             rows = slice(i * 200, (i + 1) * 200)
             reference.partial_fit(X[rows], y[rows], classes=[0, 1, 2], sample_weight=w[rows])
-    _assert_same_model(streamed, reference)
+    assert_same_model(streamed, reference)
     unweighted = partial_fit_hdf5(LLayerClassifier(**params), path, "X", "y", chunk_rows=200,
                                   classes=[0, 1, 2], n_epochs=2, shuffle_chunks=True,
                                   random_state=7)
@@ -127,7 +119,7 @@ def test_partial_fit_hdf5_regressor_on_an_open_file_continues_training(blobs):
     for _ in range(2):
         _partial_fit_in_memory(reference, X, target, 256, range(5))
     assert streamed.n_iter_ == 10
-    _assert_same_model(streamed, reference)
+    assert_same_model(streamed, reference)
 
 
 def test_partial_fit_hdf5_images_are_flattened_then_transformed(tmp_path):
@@ -148,7 +140,7 @@ def test_partial_fit_hdf5_images_are_flattened_then_transformed(tmp_path):
     reference = _partial_fit_in_memory(LLayerClassifier(**params), X, labels, 32, range(3),
                                        classes=[0, 1])
     assert streamed.n_features_in_ == 48
-    _assert_same_model(streamed, reference)
+    assert_same_model(streamed, reference)
 
 
 def test_partial_fit_hdf5_peak_memory_is_bounded_by_the_chunk(tmp_path):
@@ -193,7 +185,7 @@ def test_partial_fit_hdf5_peak_memory_is_bounded_by_the_chunk(tmp_path):
     reference = _partial_fit_in_memory(
         LLayerClassifier((16, 8), solver="adam", learning_rate=0.01, random_state=0),
         whole, y, chunk_rows, range(n_rows // chunk_rows), classes=[0, 1])
-    _assert_same_model(clf, reference)
+    assert_same_model(clf, reference)
 
 
 @pytest.mark.parametrize("kwargs, error, match", [

@@ -1,4 +1,4 @@
-"""Data and helpers shared by the training-option tests (tests/test_*options*.py)."""
+"""Data and helpers shared by the training tests (options, streaming, distributed)."""
 
 import sys
 import warnings
@@ -62,3 +62,12 @@ def fit_quietly(est, *args, **kwargs):
         warnings.simplefilter("ignore", ConvergenceWarning)
         return est.fit(*args, **kwargs)
 
+
+def assert_same_model(a, b):
+    """Assert two fitted estimators went through the same training, bit for bit."""
+    assert a.n_iter_ == b.n_iter_
+    assert a.t_ == b.t_
+    assert a.loss_curve_ == b.loss_curve_
+    assert sorted(a.parameters_) == sorted(b.parameters_)
+    for key in a.parameters_:
+        np.testing.assert_array_equal(a.parameters_[key], b.parameters_[key], err_msg=key)
