@@ -89,6 +89,14 @@ class Adam:
         Decay of the second moment estimate.
     epsilon : float, default=1e-8
         Added to the denominator for numerical stability.
+
+    Attributes
+    ----------
+    t : int
+        Number of steps taken.
+    first_moments, second_moments : dict of ndarray
+        Per parameter, the moment estimates divided by ``1 - beta_1`` and
+        ``1 - beta_2`` (a rescaling that saves work at each step).
     """
 
     def __init__(self, learning_rate, beta_1=0.9, beta_2=0.999, epsilon=1e-8):
@@ -104,29 +112,34 @@ class Adam:
     def update(self, parameters, grads, scratch=False):
         """Take one step, changing ``parameters`` in place (see :class:`GradientDescent`)."""
         self.t += 1
-        # Bias corrections folded into the step size, as in the paper's
-        # "more efficient" ordering.
-        step_size = float(self.learning_rate * np.sqrt(1 - self.beta_2 ** self.t)
-                          / (1 - self.beta_1 ** self.t))
+        b1, b2 = self.beta_1, self.beta_2
+        # The moments are kept rescaled, M = m / (1 - beta_1) and
+        # V = v / (1 - beta_2), so that their updates need no multiplication by
+        # (1 - beta): those factors, and the bias corrections of the paper's
+        # "more efficient" ordering, fold into two scalars per step. The step is
+        # the same, step_size * m / (sqrt(v) + epsilon), with two memory passes
+        # per parameter fewer.
+        root = np.sqrt(1 - b2)
+        step_size = float(self.learning_rate * np.sqrt(1 - b2 ** self.t) / (1 - b1 ** self.t)
+                          * (1 - b1) / root)
+        epsilon = float(self.epsilon / root)
         for name, p in parameters.items():
             g = grads["d" + name]
-            m = self.first_moments.get(name)
-            if m is None:
-                m = self.first_moments[name] = np.zeros_like(p)
+            M = self.first_moments.get(name)
+            if M is None:
+                M = self.first_moments[name] = np.zeros_like(p)
                 self.second_moments[name] = np.zeros_like(p)
                 self._scratch[name] = np.empty_like(p)
-            v, buffer = self.second_moments[name], self._scratch[name]
-            # Every operation writes into m, v or one scratch buffer: an Adam step
+            V, buffer = self.second_moments[name], self._scratch[name]
+            # Every operation writes into M, V or one scratch buffer: an Adam step
             # allocates nothing, which matters for small mini-batches.
-            m *= self.beta_1
-            m += np.multiply(g, 1 - self.beta_1, out=buffer)
-            v *= self.beta_2
-            np.square(g, out=buffer)
-            buffer *= 1 - self.beta_2
-            v += buffer
-            np.sqrt(v, out=buffer)
-            buffer += self.epsilon
-            np.divide(m, buffer, out=buffer)
+            M *= b1
+            M += g
+            V *= b2
+            V += np.square(g, out=buffer)
+            np.sqrt(V, out=buffer)
+            buffer += epsilon
+            np.divide(M, buffer, out=buffer)
             buffer *= step_size
             p -= buffer
 
