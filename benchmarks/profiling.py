@@ -38,7 +38,7 @@ ENGINE_FUNCTIONS = [
     activations._sigmoid, activations._sigmoid_backward, activations._softmax,
     losses._binary_cross_entropy, losses._categorical_cross_entropy, losses._clipped,
     losses.output_delta, losses.mean_loss, optimizers.GradientDescent.update,
-    optimizers.Adam.update, optimizers._scaled,
+    optimizers.Adam.update,
 ]
 
 

@@ -1,7 +1,10 @@
 """The L-BFGS solver: the engine's loss and gradients, minimised by SciPy."""
 
+import warnings
+
 import numpy as np
 import scipy.optimize
+from sklearn.exceptions import ConvergenceWarning
 
 from . import engine
 
@@ -53,6 +56,4 @@ def fit_lbfgs(estimator, X, Y, activations, sample_weight):
     _unpack_into(parameters, result.x)
     estimator.best_loss_ = float(result.fun)
     if result.status == 1 and estimator.tol is not None:
-        import warnings
-        from sklearn.exceptions import ConvergenceWarning
         warnings.warn(f"lbfgs: {result.message}; raise max_iter or tol.", ConvergenceWarning)

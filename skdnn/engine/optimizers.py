@@ -41,8 +41,12 @@ class GradientDescent:
             Whether ``grads`` may be overwritten.
         """
         for name, p in parameters.items():
-            step = _scaled(grads["d" + name], self.learning_rate, scratch)
-            p -= step
+            g = grads["d" + name]
+            if scratch:  # the gradient's memory holds the step: no temporary
+                g *= self.learning_rate
+                p -= g
+            else:
+                p -= self.learning_rate * g
 
 
 class Momentum:
@@ -142,13 +146,6 @@ class Adam:
             np.divide(M, buffer, out=buffer)
             buffer *= step_size
             p -= buffer
-
-
-def _scaled(g, factor, scratch):
-    if scratch:
-        g *= factor
-        return g
-    return factor * g
 
 
 OPTIMIZERS = {"gd": GradientDescent, "momentum": Momentum, "adam": Adam}
