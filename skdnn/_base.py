@@ -207,12 +207,14 @@ class BaseLLayer(BaseEstimator):
             self._random_state = check_random_state(self.random_state)
             self._initialize(X.shape[1], Y.shape[1], out_activation, X.dtype, self._random_state)
         else:
-            if self.parameters_["W1"].dtype != X.dtype:
-                self.parameters_ = {k: v.astype(X.dtype) for k, v in self.parameters_.items()}
             # warm_start or partial_fit after set_params(solver=..., momentum=...):
             # the optimiser state of another solver or settings does not carry over.
             if not self._optimizer_is_current():
                 self._optimizer = self._new_optimizer()
+            if self.parameters_["W1"].dtype != X.dtype:
+                self.parameters_ = {k: v.astype(X.dtype) for k, v in self.parameters_.items()}
+                if self._optimizer is not None:
+                    engine.cast_state(self._optimizer, X.dtype)
         Y = Y.astype(X.dtype, copy=False)
         activations = [*activations, self.out_activation_]
         if self.solver == "lbfgs":

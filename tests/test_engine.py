@@ -181,6 +181,26 @@ def test_update_parameters_leaves_input_unchanged():
     assert_array_equal(parameters["W1"], [[1.0, 2.0]])
 
 
+@pytest.mark.parametrize("name", sorted(E.OPTIMIZERS))
+def test_optimizers_take_the_same_steps_with_and_without_scratch(name):
+    # scratch=True lets an optimiser compute in the gradients' memory: the
+    # steps must be bit-identical, and scratch=False must leave grads alone.
+    rng = np.random.RandomState(0)
+    start = {"W1": rng.randn(3, 4), "b1": rng.randn(3, 1)}
+    kept, spent = ({k: v.copy() for k, v in start.items()} for _ in range(2))
+    first, second = E.OPTIMIZERS[name](0.1), E.OPTIMIZERS[name](0.1)
+    for _ in range(3):
+        grads = {"d" + k: rng.randn(*v.shape) for k, v in start.items()}
+        untouched = {k: v.copy() for k, v in grads.items()}
+        first.update(kept, grads, scratch=False)
+        for k in grads:
+            assert_array_equal(grads[k], untouched[k])
+        second.update(spent, grads, scratch=True)
+    for k in start:
+        assert_array_equal(kept[k], spent[k])
+        assert not np.array_equal(kept[k], start[k])
+
+
 def test_predict_thresholds_at_one_half():
     X = np.array([[-1.0, 0.0, 1.0]])
     parameters = {"W1": np.array([[1.0]]), "b1": np.zeros((1, 1))}

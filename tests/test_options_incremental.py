@@ -5,6 +5,7 @@ that must be equal, or one that must differ), so that an option silently
 ignored fails. Data and networks are tiny.
 """
 
+import copy
 
 import numpy as np
 import pytest
@@ -83,6 +84,29 @@ def test_warm_start_follows_changed_solver_settings(solver, settings):
     same = clone(reg).fit(X, y).fit(X, y)
     changed = clone(reg).fit(X, y).set_params(**settings).fit(X, y)
     assert parameters_differ(same, changed)
+
+
+@pytest.mark.parametrize("solver", ["momentum", "adam"])
+def test_warm_start_on_float32_data_casts_the_optimiser_state(solver):
+    # The state goes on (no restart) in the new dtype: the float32 run equals
+    # a float32 continuation by hand from the float64 fit's state, cast.
+    X, y = regression(30)
+    reg = LLayerRegressor((4,), solver=solver, learning_rate=0.05, max_iter=2, warm_start=True,
+                          batch_size=8, shuffle=False, random_state=0).fit(X, y)
+    start = {k: v.astype(np.float32) for k, v in reg.parameters_.items()}
+    optimizer = copy.deepcopy(reg._optimizer)
+    engine.cast_state(optimizer, np.float32)
+    reg.fit(X.astype(np.float32), y)
+    state = [a for d in vars(reg._optimizer).values() if isinstance(d, dict) for a in d.values()]
+    assert state and all(a.dtype == np.float32 for a in state)
+    expected = {k: v.copy() for k, v in start.items()}
+    X32, Y32 = X.astype(np.float32).T, y[None, :].astype(np.float32)
+    for _ in range(2):
+        engine.train_epoch(X32, Y32, expected, ["relu", "identity"], optimizer, batch_size=8,
+                           shuffle=False)
+    for k in expected:
+        assert reg.parameters_[k].dtype == np.float32
+        assert_allclose(reg.parameters_[k], expected[k], rtol=1e-6, err_msg=k)
 
 
 def test_warm_start_lbfgs_starts_from_the_previous_solution():

@@ -16,7 +16,7 @@ from .initializers import (INITIALIZERS, initialize_network, initialize_paramete
                            initialize_parameters_deep)
 from .losses import LOSS_OF_OUTPUT, LOSSES, compute_cost, output_delta
 from .models import L_layer_model, predict, two_layer_model
-from .optimizers import OPTIMIZERS, Adam, GradientDescent, Momentum, update_parameters
+from .optimizers import OPTIMIZERS, Adam, GradientDescent, Momentum, cast_state, update_parameters
 from .propagation import (L_model_backward, L_model_forward, Workspace, backward_propagation,
                           forward_propagation, linear_activation_backward,
                           linear_activation_forward, linear_backward, linear_forward)
@@ -37,6 +37,7 @@ __all__ = [
     "Momentum",
     "Workspace",
     "backward_propagation",
+    "cast_state",
     "compute_cost",
     "draw_dropout_masks",
     "forward_propagation",

@@ -58,7 +58,8 @@ def _sigmoid_backward(dA, Z, out=None):
 
 
 def _relu(Z, out=None):
-    return np.maximum(Z, 0, out=out)
+    # A float zero: an int one sends np.maximum through a slower, casting loop.
+    return np.maximum(Z, 0.0, out=out)
 
 
 def _relu_backward(dA, Z, out=None):

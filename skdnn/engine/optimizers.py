@@ -7,13 +7,14 @@ which changes the arrays of ``parameters`` in place from ``grads`` (keys
 name, so an optimiser can go on from one call of ``fit``/``partial_fit`` to the
 next. Adding one is adding a class and an entry in :data:`OPTIMIZERS`.
 
-``scratch=True`` tells ``update`` that it may overwrite ``grads``, which saves
-a temporary array per parameter in the training loop.
+``scratch=True`` tells ``update`` that it may overwrite ``grads``: the
+gradient's own memory then holds the intermediate results, so the update
+allocates nothing and touches one array fewer per parameter.
 """
 
 import numpy as np
 
-__all__ = ["OPTIMIZERS", "Adam", "GradientDescent", "Momentum", "update_parameters"]
+__all__ = ["OPTIMIZERS", "Adam", "GradientDescent", "Momentum", "cast_state", "update_parameters"]
 
 
 class GradientDescent:
@@ -73,8 +74,7 @@ class Momentum:
             v = self.velocities.get(name)
             if v is None:
                 v = self.velocities[name] = np.zeros_like(p)
-                self._scratch[name] = np.empty_like(p)
-            buffer = self._scratch[name]
+            buffer = g if scratch else _scratch_buffer(self._scratch, name, p)
             v *= self.beta
             v += np.multiply(g, 1 - self.beta, out=buffer)
             p -= np.multiply(v, self.learning_rate, out=buffer)
@@ -133,10 +133,11 @@ class Adam:
             if M is None:
                 M = self.first_moments[name] = np.zeros_like(p)
                 self.second_moments[name] = np.zeros_like(p)
-                self._scratch[name] = np.empty_like(p)
-            V, buffer = self.second_moments[name], self._scratch[name]
-            # Every operation writes into M, V or one scratch buffer: an Adam step
-            # allocates nothing, which matters for small mini-batches.
+            V = self.second_moments[name]
+            buffer = g if scratch else _scratch_buffer(self._scratch, name, p)
+            # Every operation writes into M, V or the buffer: an Adam step
+            # allocates nothing, which matters for small mini-batches. The
+            # buffer may be g itself, so g is used up (M += g) before it is.
             M *= b1
             M += g
             V *= b2
@@ -148,8 +149,34 @@ class Adam:
             p -= buffer
 
 
+def _scratch_buffer(buffers, name, p):
+    buffer = buffers.get(name)
+    if buffer is None:
+        buffer = buffers[name] = np.empty_like(p)
+    return buffer
+
+
 OPTIMIZERS = {"gd": GradientDescent, "momentum": Momentum, "adam": Adam}
 """dict of str to optimiser class; each takes ``learning_rate`` first."""
+
+
+def cast_state(optimizer, dtype):
+    """Cast an optimiser's per-parameter arrays (velocities, moments) to ``dtype``.
+
+    For a warm start on data of another dtype: the parameters are cast, and
+    the optimiser goes on with its state in the new dtype, rather than
+    mixing float64 state into float32 steps.
+
+    Parameters
+    ----------
+    optimizer : object
+        One of :data:`OPTIMIZERS`; its dict attributes of arrays are cast.
+    dtype : numpy.dtype
+    """
+    for state in vars(optimizer).values():
+        if isinstance(state, dict):
+            for name, array in state.items():
+                state[name] = np.asarray(array).astype(dtype, copy=False)
 
 
 def update_parameters(parameters, grads, learning_rate):
