@@ -201,6 +201,25 @@ def test_optimizers_take_the_same_steps_with_and_without_scratch(name):
         assert not np.array_equal(kept[k], start[k])
 
 
+@pytest.mark.parametrize("name", sorted(E.OPTIMIZERS))
+def test_optimizers_take_prescaled_gradients(name):
+    # update(grads * s, gradient_scale=s) is update(grads): the training loop
+    # passes each optimiser's own gradient_scale, folded into the backward pass.
+    rng = np.random.RandomState(1)
+    start = {"W1": rng.randn(3, 4), "b1": rng.randn(3, 1)}
+    raw, scaled = ({k: v.copy() for k, v in start.items()} for _ in range(2))
+    first, second = E.OPTIMIZERS[name](0.1), E.OPTIMIZERS[name](0.1)
+    for rate in (0.1, 0.1, 0.05, 0.02):  # a decaying learning rate
+        first.learning_rate = second.learning_rate = rate
+        grads = {"d" + k: rng.randn(*v.shape) for k, v in start.items()}
+        s = second.gradient_scale
+        first.update(raw, grads)
+        second.update(scaled, {k: g * s for k, g in grads.items()}, scratch=True,
+                      gradient_scale=s)
+    for k in start:
+        assert_allclose(scaled[k], raw[k], rtol=1e-13, atol=1e-15)
+
+
 def test_predict_thresholds_at_one_half():
     X = np.array([[-1.0, 0.0, 1.0]])
     parameters = {"W1": np.array([[1.0]]), "b1": np.zeros((1, 1))}

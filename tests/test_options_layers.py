@@ -70,7 +70,8 @@ def test_dropout_masks_the_right_units(monkeypatch):
 
     def rec_grads(*args, **kwargs):
         cost, grads = real_grads(*args, **kwargs)
-        grads_seen.append(grads["dW1"].copy())
+        # The loop asks for the gradients times the optimiser's gradient_scale.
+        grads_seen.append(grads["dW1"] / kwargs.get("gradient_scale", 1.0))
         return cost, grads
 
     monkeypatch.setattr(TRAINING, "draw_dropout_masks", rec_masks)

@@ -216,6 +216,19 @@ def test_decay_rate_follows_the_inverse_time_schedule():
                            initial_parameters([3, 4, 1], "xavier", 0), n, update)
     for k in expected:
         assert_allclose(reg.parameters_[k], expected[k], rtol=1e-12, atol=1e-15)
+    # Momentum keeps its velocity through the decay (it stores lr * v, which
+    # must be rescaled when lr changes): v = beta v + (1 - beta) g, p -= lr_t v.
+    beta = 0.6
+    mom = clone(reg).set_params(solver="momentum", momentum=beta).fit(X, y)
+
+    def momentum_update(p, g, state, name, t):
+        v = state[name] = beta * state.get(name, 0.0) + (1 - beta) * g
+        return p - lr / (1 + decay * (t - 1)) * v
+
+    expected = _manual_run(X, y[:, None], ["tanh", "identity"],
+                           initial_parameters([3, 4, 1], "xavier", 0), n, momentum_update)
+    for k in expected:
+        assert_allclose(mom.parameters_[k], expected[k], rtol=1e-12, atol=1e-15)
     # Smaller steps: the parameters move less from their start than without decay.
     start = initial_parameters([3, 4, 1], "xavier", 0)
     plain = clone(reg).set_params(decay_rate=0.0).fit(X, y)

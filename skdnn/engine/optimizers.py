@@ -10,6 +10,13 @@ next. Adding one is adding a class and an entry in :data:`OPTIMIZERS`.
 ``scratch=True`` tells ``update`` that it may overwrite ``grads``: the
 gradient's own memory then holds the intermediate results, so the update
 allocates nothing and touches one array fewer per parameter.
+
+``gradient_scale`` is the factor an optimiser would like its gradients
+multiplied by, and ``update(..., gradient_scale=s)`` takes gradients that are
+``s`` times the true ones. The training loop folds that factor into the
+backward pass, where it costs one multiplication of the small output
+gradient: gradient descent asks for its learning rate, so that its step is
+a single subtraction ``p -= dp`` over each parameter array.
 """
 
 import numpy as np
@@ -29,7 +36,12 @@ class GradientDescent:
     def __init__(self, learning_rate):
         self.learning_rate = learning_rate
 
-    def update(self, parameters, grads, scratch=False):
+    @property
+    def gradient_scale(self):
+        """float: the learning rate, so that the step is ``p -= dp``."""
+        return self.learning_rate
+
+    def update(self, parameters, grads, scratch=False, gradient_scale=1.0):
         """Take one step, changing ``parameters`` in place.
 
         Parameters
@@ -40,14 +52,19 @@ class GradientDescent:
             ``{"dW1", "db1", ...}``.
         scratch : bool, default=False
             Whether ``grads`` may be overwritten.
+        gradient_scale : float, default=1.0
+            ``grads`` are this many times the gradients.
         """
+        step = self.learning_rate / gradient_scale
         for name, p in parameters.items():
             g = grads["d" + name]
-            if scratch:  # the gradient's memory holds the step: no temporary
-                g *= self.learning_rate
+            if step == 1.0:  # the learning rate is already in the gradients
+                p -= g
+            elif scratch:  # the gradient's memory holds the step: no temporary
+                g *= step
                 p -= g
             else:
-                p -= self.learning_rate * g
+                p -= step * g
 
 
 class Momentum:
@@ -59,6 +76,12 @@ class Momentum:
         Step size.
     beta : float, default=0.9
         Momentum: how much of the previous velocity is kept.
+
+    Attributes
+    ----------
+    velocities : dict of ndarray
+        Per parameter, the velocity times the learning rate, ``lr v``: the
+        step itself (a rescaling that saves work at each step).
     """
 
     def __init__(self, learning_rate, beta=0.9):
@@ -66,18 +89,33 @@ class Momentum:
         self.beta = beta
         self.velocities = {}
         self._scratch = {}
+        self._velocity_rate = learning_rate  # the learning rate in velocities
 
-    def update(self, parameters, grads, scratch=False):
+    @property
+    def gradient_scale(self):
+        """float: ``lr (1 - beta)``, so that the step is ``u = beta u + dp; p -= u``."""
+        return self.learning_rate * (1 - self.beta)
+
+    def update(self, parameters, grads, scratch=False, gradient_scale=1.0):
         """Take one step, changing ``parameters`` in place (see :class:`GradientDescent`)."""
+        # The velocities are kept as u = lr v, so the step is three memory
+        # passes: u = beta u + lr (1 - beta) dp, p -= u. A learning rate that
+        # decayed since the last step rescales u within its first pass.
+        decay = self.beta * (self.learning_rate / self._velocity_rate)
+        self._velocity_rate = self.learning_rate
+        factor = self.learning_rate * (1 - self.beta) / gradient_scale
         for name, p in parameters.items():
             g = grads["d" + name]
-            v = self.velocities.get(name)
-            if v is None:
-                v = self.velocities[name] = np.zeros_like(p)
-            buffer = g if scratch else _scratch_buffer(self._scratch, name, p)
-            v *= self.beta
-            v += np.multiply(g, 1 - self.beta, out=buffer)
-            p -= np.multiply(v, self.learning_rate, out=buffer)
+            u = self.velocities.get(name)
+            if u is None:
+                u = self.velocities[name] = np.zeros_like(p)
+            u *= decay
+            if factor == 1.0:  # lr (1 - beta) is already in the gradients
+                u += g
+            else:
+                buffer = g if scratch else _scratch_buffer(self._scratch, name, p)
+                u += np.multiply(g, factor, out=buffer)
+            p -= u
 
 
 class Adam:
@@ -103,6 +141,8 @@ class Adam:
         ``1 - beta_2`` (a rescaling that saves work at each step).
     """
 
+    gradient_scale = 1.0  # nothing to fold into the gradients
+
     def __init__(self, learning_rate, beta_1=0.9, beta_2=0.999, epsilon=1e-8):
         self.learning_rate = learning_rate
         self.beta_1 = beta_1
@@ -113,7 +153,7 @@ class Adam:
         self.second_moments = {}
         self._scratch = {}
 
-    def update(self, parameters, grads, scratch=False):
+    def update(self, parameters, grads, scratch=False, gradient_scale=1.0):
         """Take one step, changing ``parameters`` in place (see :class:`GradientDescent`)."""
         self.t += 1
         b1, b2 = self.beta_1, self.beta_2
@@ -135,6 +175,8 @@ class Adam:
                 self.second_moments[name] = np.zeros_like(p)
             V = self.second_moments[name]
             buffer = g if scratch else _scratch_buffer(self._scratch, name, p)
+            if gradient_scale != 1.0:
+                g = np.divide(g, gradient_scale, out=buffer)
             # Every operation writes into M, V or the buffer: an Adam step
             # allocates nothing, which matters for small mini-batches. The
             # buffer may be g itself, so g is used up (M += g) before it is.

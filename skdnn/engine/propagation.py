@@ -220,7 +220,9 @@ def linear_backward(dZ, cache, compute_dA_prev=True, out=None):
     # (n_l, n_{l-1}): the input layer's dW is far larger than its dZ.
     dZ_mean = dZ * (1.0 / m)
     dW = _matmul(dZ_mean, A_prev.T, dW_out)
-    db = np.sum(dZ_mean, axis=1, keepdims=True, out=db_out)
+    # The row sums as a product with a column of ones: BLAS does it in a few
+    # microseconds, where np.sum's reduction along rows takes several times that.
+    db = np.matmul(dZ_mean, np.ones((m, 1), dZ_mean.dtype), out=db_out)
     dA_prev = _matmul(W.T, dZ, dA_out) if compute_dA_prev else None
     return dA_prev, dW, db
 

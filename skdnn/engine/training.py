@@ -16,7 +16,8 @@ __all__ = ["draw_dropout_masks", "loss_and_gradients", "train_epoch"]
 
 
 def loss_and_gradients(X, Y, parameters, activations, sample_weight=None, alpha=0.0,
-                       dropout_masks=None, workspace=None, compute_dA0=False):
+                       dropout_masks=None, workspace=None, compute_dA0=False,
+                       gradient_scale=1.0):
     """Cost of the network on ``(X, Y)`` and its gradients.
 
     The loss is the canonical partner of the output activation (see
@@ -42,19 +43,25 @@ def loss_and_gradients(X, Y, parameters, activations, sample_weight=None, alpha=
         Buffers reused from step to step.
     compute_dA0 : bool, default=False
         Whether to compute the gradient with respect to the input too.
+    gradient_scale : float, default=1.0
+        Factor every gradient is multiplied by (see
+        :mod:`skdnn.engine.optimizers`); it costs one multiplication of
+        ``dZL``, since the backward pass is linear in ``dZL``.
 
     Returns
     -------
     cost : float
     grads : dict
         ``dW{l}``, ``db{l}`` (and the ``dA`` keys, see
-        :func:`skdnn.engine.backward_propagation`).
+        :func:`skdnn.engine.backward_propagation`), times ``gradient_scale``.
     """
     AL, caches = forward_propagation(X, parameters, activations, dropout_masks, workspace)
     loss = LOSSES[LOSS_OF_OUTPUT[activations[-1]]]
     cost = mean_loss(loss.per_example(AL, Y), sample_weight)
     out = None if workspace is None else workspace.get("dZL", AL.shape, AL.dtype, "F")
     dZL = output_delta(AL, Y, sample_weight, out=out)
+    if gradient_scale != 1.0:
+        dZL *= gradient_scale
     grads = backward_propagation(dZL, caches, [*activations[:-1], "identity"], dropout_masks,
                                  workspace, compute_dA0)
     if alpha:
@@ -63,7 +70,7 @@ def loss_and_gradients(X, Y, parameters, activations, sample_weight=None, alpha=
         for l in range(1, len(caches) + 1):
             W = parameters[f"W{l}"]
             squares += float(np.vdot(W, W))
-            grads[f"dW{l}"] += (alpha / total_weight) * W
+            grads[f"dW{l}"] += (gradient_scale * alpha / total_weight) * W
         cost += 0.5 * alpha * squares / total_weight
     return cost, grads
 
@@ -134,8 +141,8 @@ def train_epoch(X, Y, parameters, activations, optimizer, batch_size=None, shuff
     activations : sequence of str
         One per layer.
     optimizer : object
-        Has ``update(parameters, grads, scratch)``, see
-        :mod:`skdnn.engine.optimizers`.
+        Has ``gradient_scale`` and ``update(parameters, grads, scratch,
+        gradient_scale)``, see :mod:`skdnn.engine.optimizers`.
     batch_size : int or None, default=None
         ``None`` uses all the examples in one step (the course).
     shuffle : bool, default=True
@@ -165,9 +172,10 @@ def train_epoch(X, Y, parameters, activations, optimizer, batch_size=None, shuff
         masks = None
         if dropout is not None and any(dropout):
             masks = draw_dropout_masks(rng, parameters, nb, dropout)
+        scale = optimizer.gradient_scale
         cost, grads = loss_and_gradients(Xb, Yb, parameters, activations, wb, alpha,
-                                         masks, workspace)
-        optimizer.update(parameters, grads, scratch=workspace is not None)
+                                         masks, workspace, gradient_scale=scale)
+        optimizer.update(parameters, grads, scratch=workspace is not None, gradient_scale=scale)
         costs.append(cost)
         weights.append(nb if wb is None else float(wb.sum()))
     if len(costs) == 1:
