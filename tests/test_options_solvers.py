@@ -114,6 +114,39 @@ def test_adam_matches_its_formula_and_uses_its_settings():
         assert parameters_differ(reg, other), setting
 
 
+@pytest.mark.parametrize("b2, epochs, rtol", [(0.0, 3, 1e-6), (0.5, 30, 1e-9), (0.9, 30, 1e-9),
+                                              (0.999, 30, 1e-9)])
+def test_adam_matches_its_formula_over_many_steps(b2, epochs, rtol):
+    # Adam keeps its moments rescaled by a factor that grows at each step and
+    # is reset now and then (every 20 steps for beta_2=0.5, every 131 for
+    # 0.9): 300 mini-batch steps cross several resets. beta_2=0 (no memory
+    # at all) takes its own path; its steps m / |g| amplify rounding (1e-8
+    # after 30 steps, with the plain formula too), so it is followed for 30
+    # steps, at a looser tolerance.
+    X, y = regression(40)
+    lr, b1, eps = 0.01, 0.8, 1e-4
+    reg = LLayerRegressor((4,), activation="tanh", solver="adam", learning_rate=lr, beta_1=b1,
+                          beta_2=b2, epsilon=eps, batch_size=4, shuffle=False,
+                          max_iter=epochs, random_state=0).fit(X, y)
+    parameters = initial_parameters([3, 4, 1], "xavier", 0)
+    state, t = {}, 0
+    for _ in range(epochs):
+        for start in range(0, 40, 4):
+            t += 1
+            _, grads = engine.loss_and_gradients(X[start:start + 4].T, y[None, start:start + 4],
+                                                 parameters, ["tanh", "identity"])
+            for name, p in parameters.items():
+                g = grads["d" + name]
+                m, v = state.get(name, (0.0, 0.0))
+                m, v = b1 * m + (1 - b1) * g, b2 * v + (1 - b2) * g * g
+                state[name] = (m, v)
+                parameters[name] = p - lr * np.sqrt(1 - b2 ** t) / (1 - b1 ** t) * m / (
+                    np.sqrt(v) + eps)
+    assert reg._optimizer.t == t == 10 * epochs
+    for k in parameters:
+        assert_allclose(reg.parameters_[k], parameters[k], rtol=rtol, atol=1e-12, err_msg=k)
+
+
 @pytest.mark.parametrize("Est, data", [(LLayerClassifier, moons), (LLayerRegressor, regression)])
 def test_lbfgs_minimises_the_loss(Est, data):
     X, y = data()

@@ -137,11 +137,14 @@ class Adam:
     t : int
         Number of steps taken.
     first_moments, second_moments : dict of ndarray
-        Per parameter, the moment estimates divided by ``1 - beta_1`` and
-        ``1 - beta_2`` (a rescaling that saves work at each step).
+        Per parameter, the moment estimates, kept rescaled to save work at
+        each step: divided by ``1 - beta_1`` and ``1 - beta_2``, and
+        multiplied by the current :attr:`gradient_scale` and its square.
     """
 
-    gradient_scale = 1.0  # nothing to fold into the gradients
+    # The second moment's scale grows by 1 / beta_2 per step; past this
+    # factor both moments are brought back to scale 1 (two passes, rarely).
+    _MAX_GROWTH = 2.0 ** 20
 
     def __init__(self, learning_rate, beta_1=0.9, beta_2=0.999, epsilon=1e-8):
         self.learning_rate = learning_rate
@@ -152,21 +155,40 @@ class Adam:
         self.first_moments = {}
         self.second_moments = {}
         self._scratch = {}
+        self._scaled_steps = 0  # steps since the moments were last at scale 1
+
+    def _scale(self, steps):
+        # beta_2 = 0 keeps no memory of past gradients: nothing to save there.
+        return float(self.beta_2 ** (-steps / 2)) if self.beta_2 > 0 else 1.0
+
+    @property
+    def gradient_scale(self):
+        """float: ``beta_2 ** (-k / 2)`` for the ``k``-th step since the last rescaling.
+
+        Gradients that grow by ``1 / sqrt(beta_2)`` per step make the second
+        moment's decay implicit: ``V += g**2`` is the whole of its update.
+        """
+        return self._scale(self._scaled_steps + 1)
 
     def update(self, parameters, grads, scratch=False, gradient_scale=1.0):
         """Take one step, changing ``parameters`` in place (see :class:`GradientDescent`)."""
         self.t += 1
+        self._scaled_steps += 1
         b1, b2 = self.beta_1, self.beta_2
-        # The moments are kept rescaled, M = m / (1 - beta_1) and
-        # V = v / (1 - beta_2), so that their updates need no multiplication by
-        # (1 - beta): those factors, and the bias corrections of the paper's
-        # "more efficient" ordering, fold into two scalars per step. The step is
-        # the same, step_size * m / (sqrt(v) + epsilon), with two memory passes
-        # per parameter fewer.
+        # Two rescalings make the step nine memory passes per parameter:
+        # - M = m / (1 - beta_1) and V = v / (1 - beta_2): their updates need no
+        #   multiplication by (1 - beta), which, with the bias corrections of
+        #   the paper's "more efficient" ordering, folds into two scalars;
+        # - gradients arrive multiplied by s = beta_2 ** (-k / 2) (see
+        #   gradient_scale), and M, V are kept multiplied by s and s**2. Then
+        #   V's decay is implicit, M decays by beta_1 / sqrt(beta_2), and the
+        #   step, step_size * M / (sqrt(V) + s epsilon), is Adam's own.
+        s = self._scale(self._scaled_steps)
         root = np.sqrt(1 - b2)
         step_size = float(self.learning_rate * np.sqrt(1 - b2 ** self.t) / (1 - b1 ** self.t)
                           * (1 - b1) / root)
-        epsilon = float(self.epsilon / root)
+        epsilon = float(self.epsilon / root) * s
+        m_decay = float(b1 / np.sqrt(b2)) if b2 > 0 else b1
         for name, p in parameters.items():
             g = grads["d" + name]
             M = self.first_moments.get(name)
@@ -175,20 +197,26 @@ class Adam:
                 self.second_moments[name] = np.zeros_like(p)
             V = self.second_moments[name]
             buffer = g if scratch else _scratch_buffer(self._scratch, name, p)
-            if gradient_scale != 1.0:
-                g = np.divide(g, gradient_scale, out=buffer)
+            if gradient_scale != s:
+                g = np.multiply(g, s / gradient_scale, out=buffer)
             # Every operation writes into M, V or the buffer: an Adam step
             # allocates nothing, which matters for small mini-batches. The
             # buffer may be g itself, so g is used up (M += g) before it is.
-            M *= b1
+            M *= m_decay
             M += g
-            V *= b2
+            if b2 == 0:
+                V *= 0.0
             V += np.square(g, out=buffer)
             np.sqrt(V, out=buffer)
             buffer += epsilon
             np.divide(M, buffer, out=buffer)
             buffer *= step_size
             p -= buffer
+        if s * s >= self._MAX_GROWTH:
+            for M, V in zip(self.first_moments.values(), self.second_moments.values()):
+                M *= 1 / s
+                V *= 1 / (s * s)
+            self._scaled_steps = 0
 
 
 def _scratch_buffer(buffers, name, p):

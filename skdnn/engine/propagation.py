@@ -190,7 +190,7 @@ def forward_propagation(X, parameters, activations, dropout_masks=None, workspac
     return A, caches
 
 
-def linear_backward(dZ, cache, compute_dA_prev=True, out=None):
+def linear_backward(dZ, cache, compute_dA_prev=True, out=None, average=True):
     """Linear part of a layer backward.
 
     ``dW = (1/m) dZ A_prev^T``, ``db = (1/m) sum(dZ)`` over examples,
@@ -206,6 +206,11 @@ def linear_backward(dZ, cache, compute_dA_prev=True, out=None):
         gradient is never needed for training and costs a full matrix product.
     out : tuple of three ndarrays or None, default=None
         Buffers for ``dA_prev``, ``dW`` and ``db``.
+    average : bool, default=True
+        Whether to divide by ``m`` here, the course's ``1/m``. ``False`` when
+        ``dZ`` already carries it: dividing the output gradient once, before
+        the backward pass, saves that division at every layer (and then
+        ``dA_prev`` carries it too).
 
     Returns
     -------
@@ -218,7 +223,7 @@ def linear_backward(dZ, cache, compute_dA_prev=True, out=None):
     m = A_prev.shape[1]
     # (1/m) dZ A_prev^T, with 1/m applied to dZ, (n_l, m), rather than to dW,
     # (n_l, n_{l-1}): the input layer's dW is far larger than its dZ.
-    dZ_mean = dZ * (1.0 / m)
+    dZ_mean = dZ * (1.0 / m) if average else dZ
     dW = _matmul(dZ_mean, A_prev.T, dW_out)
     # The row sums as a product with a column of ones: BLAS does it in a few
     # microseconds, where np.sum's reduction along rows takes several times that.
@@ -227,7 +232,8 @@ def linear_backward(dZ, cache, compute_dA_prev=True, out=None):
     return dA_prev, dW, db
 
 
-def linear_activation_backward(dA, cache, activation, compute_dA_prev=True, out=None):
+def linear_activation_backward(dA, cache, activation, compute_dA_prev=True, out=None,
+                               average=True):
     """One layer backward: the activation's backward, then :func:`linear_backward`.
 
     Parameters
@@ -242,6 +248,8 @@ def linear_activation_backward(dA, cache, activation, compute_dA_prev=True, out=
         See :func:`linear_backward`.
     out : tuple of three ndarrays or None, default=None
         Buffers for ``dA_prev``, ``dW`` and ``db``; ``dZ`` then overwrites ``dA``.
+    average : bool, default=True
+        See :func:`linear_backward`.
 
     Returns
     -------
@@ -251,11 +259,11 @@ def linear_activation_backward(dA, cache, activation, compute_dA_prev=True, out=
     """
     linear_cache, activation_cache = cache
     dZ = ACTIVATIONS[activation].backward(dA, activation_cache, out=None if out is None else dA)
-    return linear_backward(dZ, linear_cache, compute_dA_prev, out)
+    return linear_backward(dZ, linear_cache, compute_dA_prev, out, average)
 
 
 def backward_propagation(dAL, caches, activations, dropout_masks=None, workspace=None,
-                         compute_dA0=True):
+                         compute_dA0=True, average=True):
     """Backward pass through every layer, from the gradient of the output.
 
     Parameters
@@ -275,6 +283,9 @@ def backward_propagation(dAL, caches, activations, dropout_masks=None, workspace
         by its ``dZ``, so the ``dA`` keys are left out of ``grads``.
     compute_dA0 : bool, default=True
         Whether to compute the gradient with respect to the input.
+    average : bool, default=True
+        See :func:`linear_backward`; ``False`` when ``dAL`` is already
+        divided by ``m``.
 
     Returns
     -------
@@ -296,7 +307,7 @@ def backward_propagation(dAL, caches, activations, dropout_masks=None, workspace
             out = (dA_out, workspace.get(("dW", l), W.shape, W.dtype),
                    workspace.get(("db", l), (W.shape[0], 1), W.dtype))
         dA_prev, grads[f"dW{l}"], grads[f"db{l}"] = linear_activation_backward(
-            dA, cache, activations[l - 1], compute_dA_prev, out)
+            dA, cache, activations[l - 1], compute_dA_prev, out, average)
         if dA_prev is None:
             continue
         if dropout_masks is not None and l > 1 and dropout_masks[l - 2] is not None:

@@ -52,18 +52,19 @@ def loss_and_gradients(X, Y, parameters, activations, sample_weight=None, alpha=
     -------
     cost : float
     grads : dict
-        ``dW{l}``, ``db{l}`` (and the ``dA`` keys, see
-        :func:`skdnn.engine.backward_propagation`), times ``gradient_scale``.
+        The gradients of the cost, times ``gradient_scale``: ``dW{l}``,
+        ``db{l}`` (and, without a workspace, ``dA{l}``, the gradients with
+        respect to each layer's activations).
     """
     AL, caches = forward_propagation(X, parameters, activations, dropout_masks, workspace)
     loss = LOSSES[LOSS_OF_OUTPUT[activations[-1]]]
     cost = mean_loss(loss.per_example(AL, Y), sample_weight)
     out = None if workspace is None else workspace.get("dZL", AL.shape, AL.dtype, "F")
     dZL = output_delta(AL, Y, sample_weight, out=out)
-    if gradient_scale != 1.0:
-        dZL *= gradient_scale
+    # The mean's 1/m and the optimiser's factor, once, on the small dZL.
+    dZL *= gradient_scale / X.shape[1]
     grads = backward_propagation(dZL, caches, [*activations[:-1], "identity"], dropout_masks,
-                                 workspace, compute_dA0)
+                                 workspace, compute_dA0, average=False)
     if alpha:
         total_weight = X.shape[1] if sample_weight is None else float(sample_weight.sum())
         squares = 0.0
