@@ -269,3 +269,25 @@ spec.loader.exec_module(module)
 bad = [m for m in sys.modules if m.split('.')[0] in ('sklearn', 'scipy', 'h5py', 'joblib')]
 sys.exit(f'engine imported {bad}' if bad else 0)
 """
+
+
+def test_workspace_reuses_one_buffer_per_name():
+    ws = E.Workspace()
+    full = ws.get(("Z", 1), (4, 10), np.float64, "F")
+    assert full.shape == (4, 10) and full.flags.f_contiguous
+    assert ws.get(("Z", 1), (4, 10), np.float64, "F") is full
+    # A smaller batch gets the leading, still contiguous, part of the same buffer.
+    part = ws.get(("Z", 1), (4, 3), np.float64, "F")
+    assert part.shape == (4, 3) and part.flags.f_contiguous and np.shares_memory(part, full)
+    rows = ws.get("X_batch", (7, 5), np.float32)
+    assert rows.flags.c_contiguous and rows.dtype == np.float32
+    assert np.shares_memory(ws.get("X_batch", (2, 5), np.float32), rows)
+    # Name, dtype and order tell buffers apart.
+    assert not np.shares_memory(ws.get(("Z", 2), (4, 10), np.float64, "F"), full)
+    assert not np.shares_memory(ws.get(("Z", 1), (4, 10), np.float32, "F"), full)
+    # A larger request replaces the buffer; smaller ones then come from the new one.
+    bigger = ws.get(("Z", 1), (4, 12), np.float64, "F")
+    assert bigger.shape == (4, 12) and not np.shares_memory(bigger, full)
+    again = ws.get(("Z", 1), (4, 3), np.float64, "F")
+    assert again.shape == (4, 3) and np.shares_memory(again, bigger)
+    assert ws.get(("Z", 1), (4, 10), np.float64, "F").base is bigger

@@ -49,7 +49,11 @@ def _binary_cross_entropy(AL, Y):
 
 
 def _categorical_cross_entropy(AL, Y):
-    return -(Y * np.log(_clipped(AL))).sum(axis=0)
+    # Softmax outputs never exceed 1, so only 0 needs clipping; the products
+    # are computed in place (this runs at every training step).
+    log_P = np.log(np.maximum(AL, np.finfo(AL.dtype).eps))
+    log_P *= Y
+    return -np.add.reduce(log_P, axis=0)
 
 
 def _squared_error(AL, Y):

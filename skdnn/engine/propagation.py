@@ -43,6 +43,7 @@ class Workspace:
 
     def __init__(self):
         self._buffers = {}
+        self._served = {}  # exact request -> the array handed out for it
 
     def get(self, name, shape, dtype, order="C"):
         """Return the buffer ``name`` of ``shape`` and ``dtype`` (uninitialised).
@@ -64,15 +65,23 @@ class Workspace:
         -------
         buffer : ndarray
         """
+        # A training step asks for the same buffers every time: answer those
+        # requests from one dict lookup.
+        request = (name, shape, dtype, order)
+        served = self._served.get(request)
+        if served is not None:
+            return served
         axis = 0 if order == "C" else len(shape) - 1
         fixed = shape[:axis] + shape[axis + 1:]
         key = (name, fixed, dtype, order)
         buffer = self._buffers.get(key)
         if buffer is None or buffer.shape[axis] < shape[axis]:
             buffer = self._buffers[key] = np.empty(shape, dtype=dtype, order=order)
-        if buffer.shape[axis] == shape[axis]:
-            return buffer
-        return buffer[:shape[0]] if axis == 0 else buffer[..., :shape[-1]]
+            self._served.clear()  # views of a replaced buffer must not be served
+        if buffer.shape[axis] != shape[axis]:
+            buffer = buffer[:shape[0]] if axis == 0 else buffer[..., :shape[-1]]
+        self._served[request] = buffer
+        return buffer
 
 
 def _matmul(a, b, out=None):
