@@ -99,3 +99,19 @@ def test_alternate_rotates_the_order():
     times = alternate(contenders, repeats=3, warmup=False)
     assert calls == list("abcbcacab")
     assert times == {name: [1.0, 1.0, 1.0] for name in "abc"}
+
+
+def test_compare_runs_two_engines_in_one_process():
+    # The working tree against a copy of itself: it runs, prints both
+    # engines' times and a finite paired ratio (its value means nothing here).
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
+    done = subprocess.run([sys.executable, "-m", "benchmarks.compare", "--path",
+                           str(ROOT / "skdnn"), "--steps", "2", "--trials", "2",
+                           "--samples", "600"], cwd=ROOT, env=env, capture_output=True,
+                          text=True, timeout=300, check=False)
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.splitlines()
+    assert lines[0].startswith("this ") and lines[1].startswith("other ")
+    ratio = float(lines[2].split(":")[1].split()[0])
+    assert math.isfinite(ratio) and ratio > 0
