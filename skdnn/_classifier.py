@@ -187,6 +187,11 @@ class LLayerClassifier(ClassifierMixin, BaseLLayer):
         if not hasattr(self, "classes_") and classes is None:
             if type_of_target(y) != "multilabel-indicator":
                 raise ValueError("classes must be passed on the first call to partial_fit.")
+        if (hasattr(self, "classes_") and classes is not None
+                and not np.array_equal(np.unique(classes), self.classes_)):
+            raise ValueError(f"classes={list(np.unique(classes))} differs from the classes of "
+                             f"the first call to partial_fit, {list(self.classes_)}; to start "
+                             "over with other classes, fit or clone the estimator.")
         return self._fit(X, y, sample_weight, incremental=True, classes=classes)
 
     def _encode_targets(self, y, first_call, classes=None):

@@ -165,8 +165,12 @@ def test_partial_fit_arguments():
                                                              classes=[0, 1, 2])
     assert_array_equal(clf.classes_, [0, 1, 2]) and clf.n_outputs_ == 3
     clf.partial_fit(X, y)
+    clf.partial_fit(X, y, classes=[2, 1, 0])  # the same classes, in any order
     with pytest.raises(ValueError, match="classes"):
         clf.partial_fit(X, y + 5)
+    # Later calls may repeat classes, not change them (as scikit-learn's MLP).
+    with pytest.raises(ValueError, match="differs from the classes of the first call"):
+        clf.partial_fit(X, y, classes=[0, 1])
     # sample_weight reaches partial_fit.
     a = LLayerClassifier((3,), random_state=0).partial_fit(X, y, classes=[0, 1])
     w = np.where(y == 1, 3.0, 1.0)
