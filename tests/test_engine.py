@@ -181,14 +181,19 @@ def test_update_parameters_leaves_input_unchanged():
     assert_array_equal(parameters["W1"], [[1.0, 2.0]])
 
 
+def _twin_optimizers(name, seed):
+    """Two fresh optimisers of one kind, two copies of one start, and the rng."""
+    rng = np.random.RandomState(seed)
+    start = {"W1": rng.randn(3, 4), "b1": rng.randn(3, 1)}
+    copies = [{k: v.copy() for k, v in start.items()} for _ in range(2)]
+    return rng, start, copies, [E.OPTIMIZERS[name](0.1) for _ in range(2)]
+
+
 @pytest.mark.parametrize("name", sorted(E.OPTIMIZERS))
 def test_optimizers_take_the_same_steps_with_and_without_scratch(name):
     # scratch=True lets an optimiser compute in the gradients' memory: the
     # steps must be bit-identical, and scratch=False must leave grads alone.
-    rng = np.random.RandomState(0)
-    start = {"W1": rng.randn(3, 4), "b1": rng.randn(3, 1)}
-    kept, spent = ({k: v.copy() for k, v in start.items()} for _ in range(2))
-    first, second = E.OPTIMIZERS[name](0.1), E.OPTIMIZERS[name](0.1)
+    rng, start, (kept, spent), (first, second) = _twin_optimizers(name, 0)
     for _ in range(3):
         grads = {"d" + k: rng.randn(*v.shape) for k, v in start.items()}
         untouched = {k: v.copy() for k, v in grads.items()}
@@ -205,10 +210,7 @@ def test_optimizers_take_the_same_steps_with_and_without_scratch(name):
 def test_optimizers_take_prescaled_gradients(name):
     # update(grads * s, gradient_scale=s) is update(grads): the training loop
     # passes each optimiser's own gradient_scale, folded into the backward pass.
-    rng = np.random.RandomState(1)
-    start = {"W1": rng.randn(3, 4), "b1": rng.randn(3, 1)}
-    raw, scaled = ({k: v.copy() for k, v in start.items()} for _ in range(2))
-    first, second = E.OPTIMIZERS[name](0.1), E.OPTIMIZERS[name](0.1)
+    rng, start, (raw, scaled), (first, second) = _twin_optimizers(name, 1)
     for rate in (0.1, 0.1, 0.05, 0.02):  # a decaying learning rate
         first.learning_rate = second.learning_rate = rate
         grads = {"d" + k: rng.randn(*v.shape) for k, v in start.items()}
