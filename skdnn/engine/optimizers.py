@@ -139,7 +139,8 @@ class Adam:
     first_moments, second_moments : dict of ndarray
         Per parameter, the moment estimates, kept rescaled to save work at
         each step: divided by ``1 - beta_1`` and ``1 - beta_2``, and
-        multiplied by the current :attr:`gradient_scale` and its square.
+        multiplied by the scale of the last step's gradients (see
+        ``gradient_scale``) and by its square.
     """
 
     # The second moment's scale grows by 1 / beta_2 per step; past this
