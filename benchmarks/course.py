@@ -227,26 +227,30 @@ def _describe(a, b, out):
             f" -> {'new' if out is None else _order(out)}")
 
 
-def recorded_plan(X, y):
-    """The matrix products of one skdnn iteration, recorded from skdnn itself.
+def record_products(fit):
+    """Every matrix product skdnn computes while ``fit()`` runs, in order.
 
-    Fits ``LLayerClassifier(max_iter=1)`` with skdnn's matrix-product helper
-    (``skdnn.engine.propagation._matmul``) wrapped, and keeps every call's
-    operands and output buffer: replaying them times exactly the products
-    skdnn computes, in the layouts (and the very buffers) it uses, whatever
-    the engine's layout choices are.
+    Wraps skdnn's matrix-product helper (``skdnn.engine.propagation._matmul``)
+    and keeps every call's operands and output buffer: replaying them times
+    exactly the products skdnn computes, in the layouts (and the very
+    buffers) it uses, whatever the engine's layout choices are.
+
+    Parameters
+    ----------
+    fit : callable
+        Runs a fit; called once, with no argument.
 
     Returns
     -------
-    plan : list of (str, ndarray, ndarray, ndarray or None), or None
-        ``None`` when the engine has no ``_matmul`` to wrap.
-    flops : float
+    calls : list of (ndarray, ndarray, ndarray or None), or None
+        ``(a, b, out)`` per product; ``None`` when the engine has no
+        ``_matmul`` to wrap or a product is not between dense arrays.
     """
     from skdnn.engine import propagation
 
     original = getattr(propagation, "_matmul", None)
     if original is None:
-        return None, 0.0
+        return None
     calls = []
 
     def recording(a, b, out=None):
@@ -255,10 +259,27 @@ def recorded_plan(X, y):
 
     propagation._matmul = recording
     try:
-        LLayerClassifier(LAYERS, random_state=1, max_iter=1).fit(X, y)
+        fit()
     finally:
         propagation._matmul = original
     if not calls or not all(isinstance(x, np.ndarray) for a, b, _ in calls for x in (a, b)):
+        return None
+    return calls
+
+
+def recorded_plan(X, y):
+    """The matrix products of one skdnn iteration, recorded from skdnn itself.
+
+    See :func:`record_products`; the fit is ``LLayerClassifier(max_iter=1)``.
+
+    Returns
+    -------
+    plan : list of (str, ndarray, ndarray, ndarray or None), or None
+        ``None`` when the products could not be recorded.
+    flops : float
+    """
+    calls = record_products(lambda: LLayerClassifier(LAYERS, random_state=1, max_iter=1).fit(X, y))
+    if calls is None:
         return None, 0.0
     plan = [(_describe(a, b, out), a, b, out) for a, b, out in calls]
     flops = float(sum(2 * a.shape[0] * a.shape[1] * b.shape[1] for _, a, b, _ in plan))
