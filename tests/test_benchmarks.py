@@ -72,6 +72,13 @@ def test_quick_suite_baseline_computes_what_skdnn_computes(quick_output):
     assert "reach the same parameters after 2 iterations: yes" in quick_output
 
 
+def test_quick_suite_times_the_mini_batch_floor(quick_output):
+    # The floor replays products recorded from skdnn: an engine change that
+    # breaks the recording would silently drop these rows.
+    labels = {row[0] for row in ratio_rows(quick_output, SECTIONS["minibatch"])}
+    assert {"skdnn / floor, float64", "floor / MLPClassifier, float64"} <= labels
+
+
 def test_quick_suite_prints_the_summary(quick_output):
     rows = ratio_rows(quick_output.replace("| benchmark | ratio |", "| ratio |"), "## Summary")
     assert {row[0] for row in rows} == set(SECTIONS)
