@@ -15,7 +15,6 @@ that run.
 """
 
 import time
-
 import warnings
 
 import numpy as np
