@@ -63,38 +63,80 @@ def fit_quietly(model, X, y):
         return model.fit(X, y)
 
 
-def floor_epoch(X):
-    """A callable timing one epoch of the step's unavoidable work on ``X``, or None.
+class FloorStep:
+    """The work no implementation of a mini-batch step can skip, in three parts.
 
-    Per batch: gather the rows into the engine's own batch buffer, replay the
-    step's matrix products as recorded from skdnn, take one step of skdnn's
-    Adam. Everything else a step does (biases, activations, loss, output
-    delta, Python bookkeeping) is left out. ``None`` when the products could
-    not be recorded.
+    :meth:`gather` copies a batch's rows into the engine's own batch buffer,
+    :meth:`products` replays the step's matrix products as recorded from
+    skdnn (in its layouts and buffers), :meth:`adam` takes one step of
+    skdnn's Adam. Everything else a step does (biases, activations, loss,
+    output delta, Python bookkeeping) is left out. Build one with
+    :meth:`record`.
+
+    Attributes
+    ----------
+    flops : int
+        Floating-point operations of one call of :meth:`products`.
     """
-    n_record = 2 * BATCH  # two steps: the first is gathered into the batch buffer
-    labels = np.arange(n_record) % N_CLASSES
-    model = skdnn_model()
-    calls = record_products(lambda: fit_quietly(model, X[:n_record], labels))
-    if calls is None or len(calls) % 2:
-        return None
-    step = [("", a, b, out) for a, b, out in calls[:len(calls) // 2]]
-    batch = step[0][2].T  # the first product is W1 @ X_batch.T
-    if batch.shape != (BATCH, X.shape[1]) or not batch.flags.c_contiguous:
+
+    def __init__(self, plan, batch, parameters):
+        self._plan, self._batch, self.parameters = plan, batch, parameters
+        self.flops = sum(2 * a.shape[0] * a.shape[1] * b.shape[1] for _, a, b, _ in plan)
+        rng = np.random.default_rng(0)
+        self._grads = {"d" + k: 1e-3 * rng.standard_normal(v.shape) for k, v in parameters.items()}
+        self.new_optimizer()
+
+    @classmethod
+    def record(cls, X):
+        """Record skdnn's step on the first rows of ``X``; ``None`` if that fails."""
+        n_record = 2 * BATCH  # two steps: the first is gathered into the batch buffer
+        labels = np.arange(n_record) % N_CLASSES
+        model = skdnn_model()
+        calls = record_products(lambda: fit_quietly(model, X[:n_record], labels))
+        if calls is None or len(calls) % 2:
+            return None
+        plan = [("", a, b, out) for a, b, out in calls[:len(calls) // 2]]
+        batch = plan[0][2].T  # the first product is W1 @ X_batch.T
+        if batch.shape != (BATCH, X.shape[1]) or not batch.flags.c_contiguous:
+            return None
+        return cls(plan, batch, {k: v.copy() for k, v in model.parameters_.items()})
+
+    def new_optimizer(self):
+        """Start Adam afresh, as every ``fit`` does."""
+        self._optimizer = Adam(LEARNING_RATE)
+
+    def gather(self, X, index):
+        """Copy the rows ``index`` of ``X`` into the batch buffer."""
+        np.take(X, index, axis=0, out=self._batch[:len(index)], mode="clip")
+
+    def products(self):
+        """The step's matrix products."""
+        run_plan(self._plan, 1)
+
+    def adam(self):
+        """One step of skdnn's Adam on the parameters."""
+        optimizer = self._optimizer
+        optimizer.update(self.parameters, self._grads, gradient_scale=optimizer.gradient_scale)
+
+
+def floor_epoch(X):
+    """A callable timing one epoch of :class:`FloorStep` on ``X``, or None.
+
+    ``None`` when the products could not be recorded.
+    """
+    floor = FloorStep.record(X)
+    if floor is None:
         return None
     rng = np.random.default_rng(0)
-    parameters = {k: v.copy() for k, v in model.parameters_.items()}
-    grads = {"d" + k: 1e-3 * rng.standard_normal(v.shape) for k, v in parameters.items()}
 
     def epoch():
-        optimizer = Adam(LEARNING_RATE)
+        floor.new_optimizer()
         order = rng.permutation(X.shape[0])
         start = time.perf_counter()
         for first in range(0, X.shape[0], BATCH):
-            index = order[first:first + BATCH]
-            np.take(X, index, axis=0, out=batch[:len(index)], mode="clip")
-            run_plan(step, 1)
-            optimizer.update(parameters, grads, gradient_scale=optimizer.gradient_scale)
+            floor.gather(X, order[first:first + BATCH])
+            floor.products()
+            floor.adam()
         return time.perf_counter() - start
 
     return epoch

@@ -1,7 +1,8 @@
 """Profile skdnn's hot paths: ``python -m benchmarks.profiling WHAT [...]``.
 
 ``WHAT`` is one or more of ``course``, ``minibatch``, ``predict``, ``memory``,
-``layouts`` (the course run's two big products in each possible layout).
+``layouts`` (the course run's two big products in each possible layout) and
+``floor`` (the mini-batch floor's parts, each beside its limit).
 For the three timed paths it prints the top of a :mod:`cProfile` run (NumPy's
 ufuncs, ``np.matmul`` included, are not calls to cProfile: their time is the
 *own* time of the Python function calling them), then, when ``line_profiler``
@@ -15,6 +16,7 @@ This is a tool for the engine's authors, not part of the suite's verdicts.
 import argparse
 import cProfile
 import io
+import itertools
 import pstats
 import sys
 import threading
@@ -188,6 +190,53 @@ def profile_layouts(repeats, calls=10):
                   f"   {103.0 / (1e3 * min(v) / calls):6.1f} GFLOP/s best")
 
 
+def profile_floor(n_samples, repeats, steps=100):
+    """Where the mini-batch floor's time goes, and how close each part is to its limit.
+
+    Alternated, ``repeats`` rounds of ``steps`` calls each, ms per step:
+    the floor's three parts (see :class:`benchmarks.minibatch.FloorStep`);
+    a large square product, the two cores' matrix-product throughput to
+    compare the step's products with; and single NumPy passes over an array
+    the size of ``W1``, to compare Adam's ``sqrt`` with a plain addition.
+    """
+    X, _ = minibatch.make_data(n_samples)
+    floor = minibatch.FloorStep.record(X)
+    if floor is None:
+        print("floor: the engine's products could not be recorded")
+        return
+    order = np.random.default_rng(0).permutation(n_samples)
+    batches = itertools.cycle(range(0, n_samples - minibatch.BATCH + 1, minibatch.BATCH))
+    W1 = floor.parameters["W1"]
+    a, b, c = (np.random.default_rng(1).standard_normal(W1.shape) for _ in range(3))
+    c = np.abs(c)
+    size = 1024
+    P, Q, R = (np.random.default_rng(2).standard_normal((size, size)) for _ in range(3))
+    parts = {
+        "gather a batch": lambda: floor.gather(X, order[next(batches):][:minibatch.BATCH]),
+        "matrix products of a step": floor.products,
+        "Adam step (all parameters)": floor.adam,
+        f"reference product {size}^3": lambda: np.matmul(P, Q, out=R),
+        "W1-sized pass: np.add": lambda: np.add(a, b, out=b),
+        "W1-sized pass: np.sqrt": lambda: np.sqrt(c, out=b),
+        "W1-sized pass: np.divide": lambda: np.divide(a, c, out=b),
+    }
+    flops = {"matrix products of a step": floor.flops, f"reference product {size}^3": 2 * size**3}
+    times = _alternate({k: (lambda f=f: _harness_timed(f, steps)) for k, f in parts.items()},
+                       repeats)
+    ms = {k: 1e3 * np.median(v) / steps for k, v in times.items()}
+    print(f"\nfloor of a mini-batch step, {n_samples} rows: ms per call "
+          f"(median and best of {repeats} x {steps} calls)")
+    for k, v in times.items():
+        best = 1e3 * min(v) / steps
+        extra = (f"{flops[k] / best / 1e6:8.1f} GFLOP/s best" if k in flops
+                 else f"{1e6 * best / W1.size:8.2f} ns/element best" if "pass" in k else "")
+        print(f"  {k:34s} {ms[k]:8.3f} {best:8.3f}   {extra}")
+    step = sum(ms[k] for k in list(parts)[:3])
+    print(f"  gather + products + Adam = {step:.3f} ms per step; Adam is "
+          f"{ms['Adam step (all parameters)'] / step:.0%} of it, and one np.sqrt over W1 "
+          f"costs {ms['W1-sized pass: np.sqrt'] / ms['W1-sized pass: np.add']:.1f} np.add passes")
+
+
 def _harness_timed(f, calls):
     start = time.perf_counter()
     for _ in range(calls):
@@ -199,11 +248,13 @@ def main(argv=None):
     parser = argparse.ArgumentParser(prog="python -m benchmarks.profiling",
                                      description=__doc__.splitlines()[0])
     parser.add_argument("what", nargs="+",
-                        choices=["course", "minibatch", "predict", "memory", "layouts"])
+                        choices=["course", "minibatch", "predict", "memory", "layouts",
+                                 "floor"])
     parser.add_argument("--iterations", type=int, default=50, help="course run iterations")
     parser.add_argument("--samples", type=int, default=60000, help="mini-batch/memory rows")
     parser.add_argument("--rows", type=int, default=200_000, help="rows to predict")
-    parser.add_argument("--repeats", type=int, default=15, help="rounds of 'layouts'")
+    parser.add_argument("--repeats", type=int, default=15, help="rounds of 'layouts' and 'floor'")
+    parser.add_argument("--steps", type=int, default=100, help="calls per round of 'floor'")
     parser.add_argument("--top", type=int, default=25, help="rows of each cProfile table")
     parser.add_argument("--blas-threads", type=int, default=None,
                         help="limit BLAS threads (1 gives steadier numbers on a busy machine)")
@@ -225,6 +276,8 @@ def _run(args):
             profile_predict(args.rows, args.top)
         elif what == "layouts":
             profile_layouts(args.repeats)
+        elif what == "floor":
+            profile_floor(args.samples, args.repeats, args.steps)
         else:
             profile_memory(args.samples, 2, args.top)
     return 0

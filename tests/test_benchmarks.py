@@ -122,3 +122,34 @@ def test_compare_runs_two_engines_in_one_process():
     assert lines[0].startswith("this ") and lines[1].startswith("other ")
     ratio = float(lines[2].split(":")[1].split()[0])
     assert math.isfinite(ratio) and ratio > 0
+
+
+def test_floor_step_records_the_products_of_one_step():
+    # Forward: three products; backward: dW for every layer and dA for the
+    # two upper ones, never dA0. A change that recorded two steps, or the
+    # input layer's gradient, would change this count.
+    sys.path.insert(0, str(ROOT))
+    from benchmarks.minibatch import BATCH, FloorStep, make_data
+
+    X, _ = make_data(600)
+    floor = FloorStep.record(X)
+    sizes = [784, 256, 128, 10]
+    weights = sum(a * b for a, b in zip(sizes[:-1], sizes[1:]))
+    upper = sum(a * b for a, b in zip(sizes[1:-1], sizes[2:]))
+    assert floor.flops == 2 * BATCH * (2 * weights + upper)
+
+
+def test_profiling_floor_prints_each_part():
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
+    done = subprocess.run([sys.executable, "-m", "benchmarks.profiling", "floor", "--samples",
+                           "600", "--repeats", "1", "--steps", "2"], cwd=ROOT, env=env,
+                          capture_output=True, text=True, timeout=300, check=False)
+    assert done.returncode == 0, done.stderr
+    rows = {line[:36].strip(): line[36:].split() for line in done.stdout.splitlines()
+            if line.startswith("  ") and "=" not in line}
+    assert {"gather a batch", "matrix products of a step", "Adam step (all parameters)",
+            "W1-sized pass: np.sqrt"} <= set(rows)
+    gflops = float(rows["matrix products of a step"][2])
+    assert math.isfinite(gflops) and gflops > 0
+    assert "gather + products + Adam = " in done.stdout
