@@ -6,6 +6,7 @@ exits cleanly and prints, for each benchmark, its Markdown section with a
 ratio table of finite numbers and PASS/MISS/info verdicts.
 """
 
+import itertools
 import math
 import os
 import subprocess
@@ -134,8 +135,8 @@ def test_floor_step_records_the_products_of_one_step():
     X, _ = make_data(600)
     floor = FloorStep.record(X)
     sizes = [784, 256, 128, 10]
-    weights = sum(a * b for a, b in zip(sizes[:-1], sizes[1:]))
-    upper = sum(a * b for a, b in zip(sizes[1:-1], sizes[2:]))
+    weights = sum(a * b for a, b in itertools.pairwise(sizes))
+    upper = sum(a * b for a, b in itertools.pairwise(sizes[1:]))
     assert floor.flops == 2 * BATCH * (2 * weights + upper)
 
 
