@@ -79,16 +79,21 @@ class FloorStep:
         Floating-point operations of one call of :meth:`products`.
     """
 
-    def __init__(self, plan, batch, parameters):
-        self._plan, self._batch, self.parameters = plan, batch, parameters
+    def __init__(self, plan, batch, parameters, grads):
+        self._plan, self._batch = plan, batch
+        self.parameters, self._grads = parameters, grads
         self.flops = sum(2 * a.shape[0] * a.shape[1] * b.shape[1] for _, a, b, _ in plan)
-        rng = np.random.default_rng(0)
-        self._grads = {"d" + k: 1e-3 * rng.standard_normal(v.shape) for k, v in parameters.items()}
         self.new_optimizer()
 
     @classmethod
     def record(cls, X):
-        """Record skdnn's step on the first rows of ``X``; ``None`` if that fails."""
+        """Record skdnn's step on the first rows of ``X``; ``None`` if that fails.
+
+        The step keeps the recorded model's own arrays: Adam updates the
+        weights the products read, from the gradients the products wrote, in
+        the gradients' memory. That moves the same data between the two
+        cores as skdnn's step, where a copy of the weights would stay cached.
+        """
         n_record = 2 * BATCH  # two steps: the first is gathered into the batch buffer
         labels = np.arange(n_record) % N_CLASSES
         model = skdnn_model()
@@ -97,9 +102,21 @@ class FloorStep:
             return None
         plan = [("", a, b, out) for a, b, out in calls[:len(calls) // 2]]
         batch = plan[0][2].T  # the first product is W1 @ X_batch.T
-        if batch.shape != (BATCH, X.shape[1]) or not batch.flags.c_contiguous:
+        parameters = model.parameters_
+        if (batch.shape != (BATCH, X.shape[1]) or not batch.flags.c_contiguous
+                or plan[0][1] is not parameters["W1"]):
             return None
-        return cls(plan, batch, {k: v.copy() for k, v in model.parameters_.items()})
+        grads = {}
+        for name, p in parameters.items():
+            # The gradient of W is the last C-ordered product of its shape
+            # (the activations' buffers are F-ordered); the bias gradients
+            # are not products, so any array of their shape stands in.
+            written = [out for _, _, _, out in plan if out is not None and out.shape == p.shape
+                       and out.flags.c_contiguous and not out.flags.f_contiguous]
+            grads["d" + name] = written[-1] if written else np.full_like(p, 1e-3)
+        if any(grads[f"dW{l}"] is parameters[f"W{l}"] for l in range(1, len(parameters) // 2 + 1)):
+            return None
+        return cls(plan, batch, parameters, grads)
 
     def new_optimizer(self):
         """Start Adam afresh, as every ``fit`` does."""
@@ -116,7 +133,8 @@ class FloorStep:
     def adam(self):
         """One step of skdnn's Adam on the parameters."""
         optimizer = self._optimizer
-        optimizer.update(self.parameters, self._grads, gradient_scale=optimizer.gradient_scale)
+        optimizer.update(self.parameters, self._grads, scratch=True,
+                         gradient_scale=optimizer.gradient_scale)
 
 
 def floor_epoch(X):
