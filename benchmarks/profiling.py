@@ -194,25 +194,39 @@ def profile_floor(n_samples, repeats, steps=100):
     """Where the mini-batch floor's time goes, and how close each part is to its limit.
 
     Alternated, ``repeats`` rounds of ``steps`` calls each, ms per step:
-    the floor's three parts (see :class:`benchmarks.minibatch.FloorStep`);
-    a large square product, the two cores' matrix-product throughput to
-    compare the step's products with; and single NumPy passes over an array
-    the size of ``W1``, to compare Adam's ``sqrt`` with a plain addition.
+    skdnn's own training step and the floor's step (see
+    :class:`benchmarks.minibatch.FloorStep`), then the floor's three parts
+    alone; a large square product, the two cores' matrix-product throughput
+    to compare the step's products with; and single NumPy passes over an
+    array the size of ``W1``, to compare Adam's ``sqrt`` with a plain
+    addition. skdnn / floor is also given as the median of per-round ratios,
+    for the quietest and the busiest quarter of the rounds apart.
     """
-    X, _ = minibatch.make_data(n_samples)
+    X, y = minibatch.make_data(n_samples)
     floor = minibatch.FloorStep.record(X)
     if floor is None:
         print("floor: the engine's products could not be recorded")
         return
     order = np.random.default_rng(0).permutation(n_samples)
     batches = itertools.cycle(range(0, n_samples - minibatch.BATCH + 1, minibatch.BATCH))
+
+    def gather():
+        floor.gather(X, order[next(batches):][:minibatch.BATCH])
+
+    def floor_step():
+        gather()
+        floor.products()
+        floor.adam()
+
     W1 = floor.parameters["W1"]
     a, b, c = (np.random.default_rng(1).standard_normal(W1.shape) for _ in range(3))
     c = np.abs(c)
     size = 1024
     P, Q, R = (np.random.default_rng(2).standard_normal((size, size)) for _ in range(3))
     parts = {
-        "gather a batch": lambda: floor.gather(X, order[next(batches):][:minibatch.BATCH]),
+        "skdnn's training step": None,
+        "floor step (the three below)": floor_step,
+        "gather a batch": gather,
         "matrix products of a step": floor.products,
         "Adam step (all parameters)": floor.adam,
         f"reference product {size}^3": lambda: np.matmul(P, Q, out=R),
@@ -220,10 +234,11 @@ def profile_floor(n_samples, repeats, steps=100):
         "W1-sized pass: np.sqrt": lambda: np.sqrt(c, out=b),
         "W1-sized pass: np.divide": lambda: np.divide(a, c, out=b),
     }
-    flops = {"matrix products of a step": floor.flops, f"reference product {size}^3": 2 * size**3}
-    times = _alternate({k: (lambda f=f: _harness_timed(f, steps)) for k, f in parts.items()},
-                       repeats)
+    rounds = {k: (lambda f=f: _harness_timed(f, steps)) for k, f in parts.items()}
+    rounds["skdnn's training step"] = _engine_steps(X, y, steps)
+    times = _alternate(rounds, repeats)
     ms = {k: 1e3 * np.median(v) / steps for k, v in times.items()}
+    flops = {"matrix products of a step": floor.flops, f"reference product {size}^3": 2 * size**3}
     print(f"\nfloor of a mini-batch step, {n_samples} rows: ms per call "
           f"(median and best of {repeats} x {steps} calls)")
     for k, v in times.items():
@@ -231,10 +246,40 @@ def profile_floor(n_samples, repeats, steps=100):
         extra = (f"{flops[k] / best / 1e6:8.1f} GFLOP/s best" if k in flops
                  else f"{1e6 * best / W1.size:8.2f} ns/element best" if "pass" in k else "")
         print(f"  {k:34s} {ms[k]:8.3f} {best:8.3f}   {extra}")
-    step = sum(ms[k] for k in list(parts)[:3])
-    print(f"  gather + products + Adam = {step:.3f} ms per step; Adam is "
+    step = ms["floor step (the three below)"]
+    print(f"  floor step = {step:.3f} ms; Adam is "
           f"{ms['Adam step (all parameters)'] / step:.0%} of it, and one np.sqrt over W1 "
           f"costs {ms['W1-sized pass: np.sqrt'] / ms['W1-sized pass: np.add']:.1f} np.add passes")
+    skdnn, base = np.array(times["skdnn's training step"]), np.array(times[list(parts)[1]])
+    ratios, by_speed = skdnn / base, np.argsort(skdnn + base)
+    quarter = max(1, len(ratios) // 4)
+    print(f"  skdnn / floor, median of per-round ratios: {np.median(ratios):.3f}; quietest "
+          f"quarter {np.median(ratios[by_speed[:quarter]]):.3f}, busiest quarter "
+          f"{np.median(ratios[by_speed[-quarter:]]):.3f}")
+
+
+def _engine_steps(X, y, steps):
+    """A callable timing ``steps`` Adam steps of skdnn's engine, as ``fit`` takes them."""
+    from skdnn import engine
+
+    Y = np.asfortranarray(np.eye(minibatch.N_CLASSES, dtype=X.dtype)[y].T)
+    dims = [X.shape[1], *minibatch.LAYERS, minibatch.N_CLASSES]
+    parameters = engine.initialize_network(dims, "glorot_uniform", np.random.RandomState(0),
+                                           X.dtype)
+    workspace, optimizer = engine.Workspace(), engine.Adam(minibatch.LEARNING_RATE)
+    activations = ["relu"] * len(minibatch.LAYERS) + ["softmax"]
+    rows = min(steps * minibatch.BATCH, X.shape[0])
+    starts = itertools.cycle(range(0, X.shape[0] - rows + 1, rows))
+
+    def run():
+        start = next(starts)
+        begin = time.perf_counter()
+        engine.train_epoch(X[start:start + rows].T, Y[:, start:start + rows], parameters,
+                           activations, optimizer, minibatch.BATCH, True,
+                           np.random.RandomState(start), workspace=workspace)
+        return (time.perf_counter() - begin) * steps * minibatch.BATCH / rows
+
+    return run
 
 
 def _harness_timed(f, calls):

@@ -149,8 +149,9 @@ def test_profiling_floor_prints_each_part():
     assert done.returncode == 0, done.stderr
     rows = {line[:36].strip(): line[36:].split() for line in done.stdout.splitlines()
             if line.startswith("  ") and "=" not in line}
-    assert {"gather a batch", "matrix products of a step", "Adam step (all parameters)",
+    assert {"skdnn's training step", "floor step (the three below)", "gather a batch",
+            "matrix products of a step", "Adam step (all parameters)",
             "W1-sized pass: np.sqrt"} <= set(rows)
     gflops = float(rows["matrix products of a step"][2])
     assert math.isfinite(gflops) and gflops > 0
-    assert "gather + products + Adam = " in done.stdout
+    assert "floor step = " in done.stdout and "skdnn / floor, median of per-round" in done.stdout
