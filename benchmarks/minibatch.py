@@ -75,13 +75,17 @@ class FloorStep:
 
     Attributes
     ----------
+    parameters, grads : dict of ndarray
+        The recorded model's parameters, which the products read and
+        :meth:`adam` updates, and the gradients it reads: for the weights,
+        the buffers the products write.
     flops : int
         Floating-point operations of one call of :meth:`products`.
     """
 
     def __init__(self, plan, batch, parameters, grads):
         self._plan, self._batch = plan, batch
-        self.parameters, self._grads = parameters, grads
+        self.parameters, self.grads = parameters, grads
         self.flops = sum(2 * a.shape[0] * a.shape[1] * b.shape[1] for _, a, b, _ in plan)
         self.new_optimizer()
 
@@ -133,7 +137,7 @@ class FloorStep:
     def adam(self):
         """One step of skdnn's Adam on the parameters."""
         optimizer = self._optimizer
-        optimizer.update(self.parameters, self._grads, scratch=True,
+        optimizer.update(self.parameters, self.grads, scratch=True,
                          gradient_scale=optimizer.gradient_scale)
 
 

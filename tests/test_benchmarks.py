@@ -13,6 +13,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -138,6 +139,21 @@ def test_floor_step_records_the_products_of_one_step():
     weights = sum(a * b for a, b in itertools.pairwise(sizes))
     upper = sum(a * b for a, b in itertools.pairwise(sizes[1:]))
     assert floor.flops == 2 * BATCH * (2 * weights + upper)
+
+
+def test_floor_step_moves_the_data_of_a_real_step():
+    # Adam must read the gradients the products write and update the weights
+    # they read; a copy of either would stay cached and flatter the floor.
+    sys.path.insert(0, str(ROOT))
+    from benchmarks.minibatch import FloorStep, make_data
+
+    floor = FloorStep.record(make_data(600)[0])
+    floor.grads["dW1"][...] = 0.0
+    floor.products()
+    assert np.abs(floor.grads["dW1"]).sum() > 0
+    floor.parameters["W2"][...] = np.nan  # dW1 = (W2^T dZ2) X: through the live W2
+    floor.products()
+    assert np.isnan(floor.grads["dW1"]).all()
 
 
 def test_profiling_floor_prints_each_part():
