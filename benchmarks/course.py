@@ -17,6 +17,7 @@ rate 0.0075):
 """
 
 import copy
+import time
 import warnings
 
 import numpy as np
@@ -267,6 +268,34 @@ def record_products(fit):
     return calls
 
 
+def gradient_buffers(plan, parameters):
+    """The buffers a recorded step's products write the weights' gradients into.
+
+    A weight's gradient is the last product of the weight's shape whose first
+    operand shares no memory with any weight: ``dZ @ A_prev.T``, where the
+    forward ``W @ A`` and the backward ``W.T @ dZ`` start from a weight.
+
+    Parameters
+    ----------
+    plan : list of (str, ndarray, ndarray, ndarray or None)
+    parameters : dict
+        The recorded model's ``{"W1", "b1", ...}``.
+
+    Returns
+    -------
+    buffers : dict
+        ``{"dW1": ndarray, ...}`` for each weight whose gradient was found.
+    """
+    weights = [p for name, p in parameters.items() if name.startswith("W")]
+    buffers = {}
+    for name, W in parameters.items():
+        written = [out for _, a, _, out in plan if out is not None and out.shape == W.shape
+                   and not any(np.shares_memory(a, w) for w in weights)]
+        if name.startswith("W") and written:
+            buffers["d" + name] = written[-1]
+    return buffers
+
+
 def recorded_plan(X, y):
     """The matrix products of one skdnn iteration, recorded from skdnn itself.
 
@@ -277,13 +306,16 @@ def recorded_plan(X, y):
     plan : list of (str, ndarray, ndarray, ndarray or None), or None
         ``None`` when the products could not be recorded.
     flops : float
+    parameters : dict or None
+        The recorded model's parameters, the weights the products read.
     """
-    calls = record_products(lambda: LLayerClassifier(LAYERS, random_state=1, max_iter=1).fit(X, y))
+    model = LLayerClassifier(LAYERS, random_state=1, max_iter=1)
+    calls = record_products(lambda: model.fit(X, y))
     if calls is None:
-        return None, 0.0
+        return None, 0.0, None
     plan = [(_describe(a, b, out), a, b, out) for a, b, out in calls]
     flops = float(sum(2 * a.shape[0] * a.shape[1] * b.shape[1] for _, a, b, _ in plan))
-    return plan, flops
+    return plan, flops, model.parameters_
 
 
 def run(quick=False, repeats=None, iterations=None):
@@ -297,10 +329,20 @@ def run(quick=False, repeats=None, iterations=None):
 
     big_flops = 2.0 * LAYERS[0] * X.shape[0] * X.shape[1]
     static_plan, static_flops = product_plan(X, LAYERS)
-    plan, flops = recorded_plan(X, y)
+    plan, flops, parameters = recorded_plan(X, y)
     recorded = plan is not None and abs(flops - static_flops) <= 1e-9 * static_flops
     if not recorded:
         plan, flops = static_plan, static_flops
+    # Gradient descent's update, p -= dp on the weights the products read
+    # (skdnn's gradients carry the learning rate): it changes what the
+    # next iteration's products find in the caches, so it is timed with them.
+    updates = []
+    if recorded:
+        gradients = gradient_buffers(plan, parameters)
+        updates = [(W, gradients["d" + name]) for name, W in parameters.items()
+                   if "d" + name in gradients]
+        if len(updates) != len(LAYERS) + 1:
+            updates = []
     # The two big products (the input layer's), in the order skdnn computes them.
     big = {}
     for name, a, b, out in plan:
@@ -327,11 +369,20 @@ def run(quick=False, repeats=None, iterations=None):
     def products():
         return timed(run_plan, plan, n_iter)
 
+    def products_and_update():
+        start = time.perf_counter()
+        for _ in range(n_iter):
+            run_plan(plan, 1)
+            for W, dW in updates:
+                np.subtract(W, dW, out=W)
+        return time.perf_counter() - start
+
     def product(name):
         a, b, out = big[name]
         return lambda: timed(run_plan, [(name, a, b, out)], n_iter)
 
     contenders = {"skdnn": skdnn, "course": course, "mlp": mlp, "products": products,
+                  **({"update": products_and_update} if updates else {}),
                   **{name: product(name) for name in big}}
     times = alternate(contenders, repeats)
     ms = {k: 1e3 * median(v) / n_iter for k, v in times.items()}
@@ -344,6 +395,7 @@ def run(quick=False, repeats=None, iterations=None):
               "course": "course-style NumPy loop",
               "mlp": "MLPClassifier(solver='sgd').fit",
               "products": f"matrix products alone ({len(plan)} per iteration, skdnn's layouts)",
+              "update": "matrix products and the weights' update (W -= dW)",
               **{name: name + " alone" for name in big}}
     rows = []
     for key in contenders:
@@ -378,7 +430,10 @@ def run(quick=False, repeats=None, iterations=None):
                 Ratio("skdnn / MLPClassifier", ms["skdnn"] / ms["mlp"], "<=", 0.9,
                       best["skdnn"] / best["mlp"]),
                 Ratio("skdnn / its matrix products alone", ms["skdnn"] / ms["products"],
-                      "<=", 1.15, best["skdnn"] / best["products"])],
+                      "<=", 1.15, best["skdnn"] / best["products"]),
+                *([Ratio("skdnn / its matrix products and weights' update",
+                         ms["skdnn"] / ms["update"], best=best["skdnn"] / best["update"])]
+                  if updates else [])],
         notes=[(f"Check: the course-style loop and skdnn reach the same parameters after "
                 f"{n_iter} iterations: {'yes' if same else 'NO'} "
                 f"(max abs difference {diff:.1e}).")],

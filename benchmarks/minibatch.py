@@ -22,7 +22,7 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.neural_network import MLPClassifier
 
 from benchmarks._harness import Ratio, Section, alternate, median, timed
-from benchmarks.course import record_products, run_plan
+from benchmarks.course import gradient_buffers, record_products, run_plan
 from skdnn import LLayerClassifier
 from skdnn.engine import Adam
 
@@ -110,16 +110,12 @@ class FloorStep:
         if (batch.shape != (BATCH, X.shape[1]) or not batch.flags.c_contiguous
                 or plan[0][1] is not parameters["W1"]):
             return None
-        grads = {}
-        for name, p in parameters.items():
-            # The gradient of W is the last C-ordered product of its shape
-            # (the activations' buffers are F-ordered); the bias gradients
-            # are not products, so any array of their shape stands in.
-            written = [out for _, _, _, out in plan if out is not None and out.shape == p.shape
-                       and out.flags.c_contiguous and not out.flags.f_contiguous]
-            grads["d" + name] = written[-1] if written else np.full_like(p, 1e-3)
-        if any(grads[f"dW{l}"] is parameters[f"W{l}"] for l in range(1, len(parameters) // 2 + 1)):
+        # The bias gradients are not products: any array of their shape stands in.
+        grads = {"d" + name: np.full_like(p, 1e-3) for name, p in parameters.items()}
+        written = gradient_buffers(plan, parameters)
+        if len(written) != len(parameters) // 2:
             return None
+        grads.update(written)
         return cls(plan, batch, parameters, grads)
 
     def new_optimizer(self):

@@ -81,6 +81,13 @@ def test_quick_suite_times_the_mini_batch_floor(quick_output):
     assert {"skdnn / floor, float64", "floor / MLPClassifier, float64"} <= labels
 
 
+def test_quick_suite_times_the_course_products_with_their_update(quick_output):
+    # Same for the course run: the update row needs every weight's gradient
+    # buffer to be found among the recorded products.
+    labels = {row[0] for row in ratio_rows(quick_output, SECTIONS["course"])}
+    assert "skdnn / its matrix products and weights' update" in labels
+
+
 def test_quick_suite_prints_the_summary(quick_output):
     rows = ratio_rows(quick_output.replace("| benchmark | ratio |", "| ratio |"), "## Summary")
     assert {row[0] for row in rows} == set(SECTIONS)
