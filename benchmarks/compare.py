@@ -24,7 +24,7 @@ from pathlib import Path
 
 import numpy as np
 
-from benchmarks.minibatch import BATCH, LAYERS, LEARNING_RATE, N_CLASSES, make_data
+from benchmarks.minibatch import BATCH, engine_trainer, make_data
 
 OTHER = "skdnn_other"
 
@@ -56,24 +56,15 @@ def compare(other, steps=60, trials=40, n_samples=60000):
     from skdnn import engine as this
 
     X, y = make_data(n_samples)
-    Y = np.asfortranarray(np.eye(N_CLASSES)[y].T)
-    dims = [X.shape[1], *LAYERS, N_CLASSES]
-    state = {}
-    for name, engine in (("this", this), ("other", other)):
-        parameters = engine.initialize_network(dims, "glorot_uniform", np.random.RandomState(0),
-                                               np.float64)
-        state[name] = (engine, parameters, engine.Workspace(), engine.Adam(LEARNING_RATE))
-    times = {name: [] for name in state}
+    trainers = {"this": engine_trainer(this, X, y), "other": engine_trainer(other, X, y)}
+    times = {name: [] for name in trainers}
     rows = steps * BATCH
     for trial in range(trials):
         start = (trial * 7919 * BATCH) % max(1, n_samples - rows)
         order = ("this", "other") if trial % 2 == 0 else ("other", "this")
         for name in order:
-            engine, parameters, workspace, optimizer = state[name]
             begin = time.perf_counter()
-            engine.train_epoch(X[start:start + rows].T, Y[:, start:start + rows], parameters,
-                               ["relu"] * len(LAYERS) + ["softmax"], optimizer, BATCH, True,
-                               np.random.RandomState(trial), workspace=workspace)
+            trainers[name](start, rows, trial)
             times[name].append(1e3 * (time.perf_counter() - begin) / steps)
     ratios = [a / b for a, b in zip(times["this"], times["other"])]
     return ratios, times

@@ -63,6 +63,38 @@ def fit_quietly(model, X, y):
         return model.fit(X, y)
 
 
+def engine_trainer(engine, X, y):
+    """Train this benchmark's network with ``engine`` directly, as ``fit`` does.
+
+    Parameters
+    ----------
+    engine : module
+        ``skdnn.engine``, or another version of it.
+    X : ndarray of shape (n_samples, n_features)
+    y : ndarray of shape (n_samples,)
+
+    Returns
+    -------
+    train : callable
+        ``train(start, rows, seed)`` takes the mini-batch Adam steps of one
+        shuffled pass over ``rows`` rows of ``X`` from ``start``; the
+        parameters, workspace and optimiser carry over from call to call.
+    """
+    Y = np.asfortranarray(np.eye(N_CLASSES, dtype=X.dtype)[y].T)
+    dims = [X.shape[1], *LAYERS, N_CLASSES]
+    parameters = engine.initialize_network(dims, "glorot_uniform", np.random.RandomState(0),
+                                           X.dtype)
+    workspace, optimizer = engine.Workspace(), engine.Adam(LEARNING_RATE)
+    activations = ["relu"] * len(LAYERS) + ["softmax"]
+
+    def train(start, rows, seed):
+        engine.train_epoch(X[start:start + rows].T, Y[:, start:start + rows], parameters,
+                           activations, optimizer, BATCH, True, np.random.RandomState(seed),
+                           workspace=workspace)
+
+    return train
+
+
 class FloorStep:
     """The work no implementation of a mini-batch step can skip, in three parts.
 

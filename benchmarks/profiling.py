@@ -262,21 +262,14 @@ def _engine_steps(X, y, steps):
     """A callable timing ``steps`` Adam steps of skdnn's engine, as ``fit`` takes them."""
     from skdnn import engine
 
-    Y = np.asfortranarray(np.eye(minibatch.N_CLASSES, dtype=X.dtype)[y].T)
-    dims = [X.shape[1], *minibatch.LAYERS, minibatch.N_CLASSES]
-    parameters = engine.initialize_network(dims, "glorot_uniform", np.random.RandomState(0),
-                                           X.dtype)
-    workspace, optimizer = engine.Workspace(), engine.Adam(minibatch.LEARNING_RATE)
-    activations = ["relu"] * len(minibatch.LAYERS) + ["softmax"]
+    train = minibatch.engine_trainer(engine, X, y)
     rows = min(steps * minibatch.BATCH, X.shape[0])
     starts = itertools.cycle(range(0, X.shape[0] - rows + 1, rows))
 
     def run():
         start = next(starts)
         begin = time.perf_counter()
-        engine.train_epoch(X[start:start + rows].T, Y[:, start:start + rows], parameters,
-                           activations, optimizer, minibatch.BATCH, True,
-                           np.random.RandomState(start), workspace=workspace)
+        train(start, rows, start)
         return (time.perf_counter() - begin) * steps * minibatch.BATCH / rows
 
     return run
