@@ -5,6 +5,10 @@ scikit-learn's helpers, then drive :mod:`skdnn.engine` one epoch at a time.
 The engine works on the course layout (examples are columns), which for a
 scikit-learn array ``X`` of shape ``(n_samples, n_features)`` is the free
 view ``X.T``.
+
+A fit is all or nothing: the fitted state is copied before it starts and put
+back if it raises, so a failed fit leaves the previous model (or an unfitted
+estimator) exactly as it was.
 """
 
 import copy
@@ -12,15 +16,16 @@ import warnings
 from numbers import Integral, Real
 
 import numpy as np
-from sklearn.base import BaseEstimator
+from sklearn.base import BaseEstimator, is_classifier
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import train_test_split
 from sklearn.utils import check_random_state, gen_batches
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
 
-from . import engine
-from ._lbfgs import fit_lbfgs
+from . import _diagnostics, engine
+from ._lbfgs import minimize_lbfgs
+from ._warnings import user_stacklevel
 
 HIDDEN_ACTIVATIONS = sorted(set(engine.ACTIVATIONS) - {"softmax"})
 
@@ -28,6 +33,35 @@ HIDDEN_ACTIVATIONS = sorted(set(engine.ACTIVATIONS) - {"softmax"})
 # predict_proba's extra memory whatever the number of rows, and keeps chunks
 # large enough (thousands of rows) that BLAS calls, not Python, set the pace.
 PREDICT_CHUNK_BYTES = 32 * 2**20
+
+
+def count_no_improvement(count, best, value, tol):
+    """One epoch of patience, for ``tol`` and ``early_stopping`` alike.
+
+    Parameters
+    ----------
+    count : int
+        Epochs without an improvement of more than ``tol`` so far.
+    best : float
+        The best value so far (higher is better).
+    value : float
+        This epoch's value.
+    tol : float
+        The improvement that resets the count.
+
+    Returns
+    -------
+    count : int
+    best : float
+    is_best : bool
+        Whether ``value`` is the best so far.
+    """
+    count = 0 if value > best + tol else count + 1
+    return count, max(best, value), value > best
+
+
+class TrainingDiverged(ValueError):
+    """Raised inside a fit when the loss or the parameters become non-finite."""
 
 
 class BaseLLayer(BaseEstimator):
@@ -40,6 +74,7 @@ class BaseLLayer(BaseEstimator):
         "solver": [StrOptions({*engine.OPTIMIZERS, "lbfgs"})],
         "learning_rate": [Interval(Real, 0, None, closed="neither")],
         "max_iter": [Interval(Integral, 1, None, closed="left")],
+        "max_fun": [Interval(Integral, 1, None, closed="left")],
         "batch_size": [None, Interval(Integral, 1, None, closed="left")],
         "shuffle": ["boolean"],
         "decay_rate": [Interval(Real, 0, None, closed="left")],
@@ -59,17 +94,18 @@ class BaseLLayer(BaseEstimator):
     }
 
     def __init__(self, hidden_layer_sizes=(20, 7, 5), activation="relu", init="xavier", *,
-                 solver="gd", learning_rate=0.0075, max_iter=2500, batch_size=None,
-                 shuffle=True, decay_rate=0.0, alpha=0.0, dropout=0.0, momentum=0.9,
-                 beta_1=0.9, beta_2=0.999, epsilon=1e-8, tol=None, n_iter_no_change=10,
-                 early_stopping=False, validation_fraction=0.1, warm_start=False,
-                 random_state=None, verbose=0):
+                 solver="gd", learning_rate=0.0075, max_iter=2500, max_fun=15000,
+                 batch_size=None, shuffle=True, decay_rate=0.0, alpha=0.0, dropout=0.0,
+                 momentum=0.9, beta_1=0.9, beta_2=0.999, epsilon=1e-8, tol=None,
+                 n_iter_no_change=10, early_stopping=False, validation_fraction=0.1,
+                 warm_start=False, random_state=None, verbose=0):
         self.hidden_layer_sizes = hidden_layer_sizes
         self.activation = activation
         self.init = init
         self.solver = solver
         self.learning_rate = learning_rate
         self.max_iter = max_iter
+        self.max_fun = max_fun
         self.batch_size = batch_size
         self.shuffle = shuffle
         self.decay_rate = decay_rate
@@ -92,37 +128,29 @@ class BaseLLayer(BaseEstimator):
     @property
     def coefs_(self):
         """list of ndarray: ``coefs_[i]`` is ``W{i+1}.T``, shape (n_in, n_out)."""
+        check_is_fitted(self)
         return [self.parameters_[f"W{l}"].T for l in range(1, self.n_layers_)]
 
     @property
     def intercepts_(self):
         """list of ndarray: ``intercepts_[i]`` is ``b{i+1}`` flattened, shape (n_out,)."""
+        check_is_fitted(self)
         return [self.parameters_[f"b{l}"].ravel() for l in range(1, self.n_layers_)]
 
     # --- what subclasses provide ---
 
     def _encode_targets(self, y, first_call, classes=None):
-        """Return ``Y`` of shape (n_samples, n_outputs), in X's dtype later."""
+        """Return ``(Y, out_activation)``, ``Y`` of shape (n_samples, n_outputs)."""
         raise NotImplementedError
 
-    def _validation_score(self, X, y):
-        # X is the held-out part of the already validated array, so it has lost
-        # a DataFrame's column names; scoring it must not warn about them each epoch.
-        with warnings.catch_warnings():
-            warnings.filterwarnings("ignore", message="X does not have valid feature names")
-            return self.score(X, y)
+    def _score_outputs(self, outputs, y):
+        """The estimator's ``score`` from its network outputs (scikit-learn layout)."""
+        raise NotImplementedError
 
-    # --- fitting ---
+    def _weigh_samples(self, y, sample_weight, incremental):
+        return sample_weight
 
-    def _hidden_setting(self, value, name):
-        """Expand a per-hidden-layer setting (one value, or one per layer)."""
-        n_hidden = len(self._layer_sizes())
-        if isinstance(value, (list, tuple)):
-            if len(value) != n_hidden:
-                raise ValueError(f"{name} has {len(value)} entries but there are {n_hidden} "
-                                 f"hidden layers (hidden_layer_sizes={self.hidden_layer_sizes!r}).")
-            return list(value)
-        return [value] * n_hidden
+    # --- settings, checked once per fit ---
 
     def _layer_sizes(self):
         sizes = np.atleast_1d(np.asarray(self.hidden_layer_sizes))
@@ -131,39 +159,35 @@ class BaseLLayer(BaseEstimator):
                              f"positive integers, got {self.hidden_layer_sizes!r}.")
         return [int(s) for s in sizes]
 
+    def _hidden_setting(self, value, name, n_hidden):
+        """Expand a per-hidden-layer setting (one value, or one per layer)."""
+        if isinstance(value, (list, tuple)):
+            if len(value) != n_hidden:
+                raise ValueError(f"{name} has {len(value)} entries but there are {n_hidden} "
+                                 f"hidden layers (hidden_layer_sizes={self.hidden_layer_sizes!r}).")
+            return list(value)
+        return [value] * n_hidden
+
     def _check_settings(self):
-        activations = self._hidden_setting(self.activation, "activation")
-        for a in activations:
-            if a not in HIDDEN_ACTIVATIONS:
-                raise ValueError(f"Unknown activation {a!r}; choose from {HIDDEN_ACTIVATIONS}.")
-        dropout = self._hidden_setting(self.dropout, "dropout")
-        for rate in dropout:
-            if not (isinstance(rate, Real) and 0 <= rate < 1):
-                raise ValueError(f"dropout rates must be in [0, 1), got {rate!r}.")
+        """Return the hidden activations and dropout rates, one per hidden layer."""
+        n_hidden = len(self._layer_sizes())
+        activations = self._hidden_setting(self.activation, "activation", n_hidden)
+        unknown = [a for a in activations if a not in HIDDEN_ACTIVATIONS]
+        if unknown:
+            raise ValueError(f"Unknown activation {unknown[0]!r}; choose from "
+                             f"{HIDDEN_ACTIVATIONS}.")
+        dropout = self._hidden_setting(self.dropout, "dropout", n_hidden)
+        if not all(isinstance(rate, Real) and 0 <= rate < 1 for rate in dropout):
+            raise ValueError(f"dropout rates must be in [0, 1), got {self.dropout!r}.")
         if self.solver == "lbfgs" and any(dropout):
             raise ValueError("dropout needs a stochastic solver; it is not supported with "
                              "solver='lbfgs' (its line search needs a deterministic loss).")
         return activations, dropout
 
-    def _initialize(self, n_features, n_outputs, out_activation, dtype, rng):
-        hidden = self._layer_sizes()
-        self.n_layers_ = len(hidden) + 2
-        self.n_outputs_ = n_outputs
-        self.out_activation_ = out_activation
-        self.parameters_ = engine.initialize_network([n_features, *hidden, n_outputs],
-                                                     self.init, rng, dtype)
-        self.n_iter_ = 0
-        self.t_ = 0
-        self.loss_curve_ = []
-        self.best_loss_ = np.inf
-        self._no_improvement_count = 0
-        if self.early_stopping and self.solver != "lbfgs":
-            self.validation_scores_ = []
-            self.best_validation_score_ = -np.inf
-        else:
-            self.validation_scores_ = None
-            self.best_validation_score_ = None
-        self._optimizer = self._new_optimizer()
+    def _activations(self):
+        """The fitted network's activations, one per layer."""
+        return [*self._hidden_setting(self.activation, "activation", self.n_layers_ - 2),
+                self.out_activation_]
 
     def _optimizer_settings(self):
         return {"momentum": {"beta": self.momentum},
@@ -184,6 +208,25 @@ class BaseLLayer(BaseEstimator):
                 and all(getattr(optimizer, k) == v
                         for k, v in self._optimizer_settings().items()))
 
+    # --- fitting: all or nothing ---
+
+    def _fitted_state(self):
+        """Every attribute that is not a constructor parameter or a callback."""
+        params = self.get_params(deep=False)
+        return {k: v for k, v in vars(self).items()
+                if k not in params and not k.startswith(("_skl_", "_callback"))}
+
+    def _fit(self, X, y, sample_weight=None, incremental=False, classes=None):
+        saved = copy.deepcopy(self._fitted_state())
+        try:
+            self._fit_or_raise(X, y, sample_weight, incremental, classes)
+        except BaseException:
+            for name in self._fitted_state():
+                delattr(self, name)
+            vars(self).update(saved)
+            raise
+        return self
+
     def _validate_inputs(self, X, y, sample_weight, reset):
         X, y = validate_data(self, X, y, reset=reset, accept_sparse=["csr", "csc"],
                              dtype=[np.float64, np.float32], multi_output=True)
@@ -191,78 +234,133 @@ class BaseLLayer(BaseEstimator):
             sample_weight = _check_sample_weight(sample_weight, X, dtype=X.dtype)
             if np.any(sample_weight < 0):
                 raise ValueError("sample_weight must be non-negative.")
+        if self.batch_size is not None and isinstance(X, np.ndarray):
+            # Mini-batches gather rows: one contiguous copy now (a column-ordered
+            # array, such as a DataFrame's values) instead of a copy per batch.
+            X = np.ascontiguousarray(X)
         return X, y, sample_weight
 
-    def _fit(self, X, y, sample_weight=None, incremental=False, classes=None):
+    def _fit_or_raise(self, X, y, sample_weight, incremental, classes):
         self._validate_params()
         if incremental and self.solver == "lbfgs":
             raise ValueError("partial_fit needs a stochastic solver; solver='lbfgs' "
                              "minimises on the full data only.")
-        activations, dropout = self._check_settings()
+        hidden_activations, dropout = self._check_settings()
         first_call = not hasattr(self, "parameters_") or not (self.warm_start or incremental)
         X, y, sample_weight = self._validate_inputs(X, y, sample_weight, reset=first_call)
         Y, out_activation = self._encode_targets(y, first_call, classes)
         sample_weight = self._weigh_samples(y, sample_weight, incremental)
+        Y = Y.astype(X.dtype, copy=False)
+        hold_out = self.early_stopping and not incremental and self.solver != "lbfgs"
+        if hold_out:
+            n_held_out = self._held_out_size(X.shape[0])
         if first_call:
             self._random_state = check_random_state(self.random_state)
-            self._initialize(X.shape[1], Y.shape[1], out_activation, X.dtype, self._random_state)
+            self._initialize(X.shape[1], Y.shape[1], out_activation, X.dtype)
         else:
-            # warm_start or partial_fit after set_params(solver=..., momentum=...):
-            # the optimiser state of another solver or settings does not carry over.
-            if not self._optimizer_is_current():
-                self._optimizer = self._new_optimizer()
-            if self.parameters_["W1"].dtype != X.dtype:
-                self.parameters_ = {k: v.astype(X.dtype) for k, v in self.parameters_.items()}
-                if self._optimizer is not None:
-                    engine.cast_state(self._optimizer, X.dtype)
-        Y = Y.astype(X.dtype, copy=False)
-        activations = [*activations, self.out_activation_]
-        if self.solver == "lbfgs":
-            fit_lbfgs(self, X.T, Y.T, activations, sample_weight)
-            return self
+            self._continue_with(X.dtype)
         validation = None
-        if self.early_stopping and not incremental:
-            if self.validation_scores_ is None:  # warm start that turned early stopping on
-                self.validation_scores_, self.best_validation_score_ = [], -np.inf
-            stratify = y if getattr(self, "_stratify", False) and np.ndim(y) == 1 else None
-            parts = train_test_split(X, Y, y, *([] if sample_weight is None else [sample_weight]),
-                                     test_size=self.validation_fraction, stratify=stratify,
-                                     random_state=self._random_state)
-            X, X_val, Y, _, _, y_val = parts[:6]
-            sample_weight = parts[6] if sample_weight is not None else None
-            validation = (X_val, y_val)
-        self._run_epochs(X.T, Y.T, activations, dropout, sample_weight, validation,
-                         1 if incremental else self.max_iter)
-        return self
+        if hold_out:
+            X, Y, sample_weight, validation = self._split_validation(X, Y, y, sample_weight,
+                                                                     n_held_out)
+        activations = [*hidden_activations, self.out_activation_]
+        first_epoch = self.n_iter_
+        log = _FloatingPointLog()
+        with np.errstate(over="call", invalid="call", divide="call", call=log):
+            if self.solver == "lbfgs":
+                self._run_lbfgs(X.T, Y.T, activations, sample_weight, log)
+            else:
+                self._run_epochs(X.T, Y.T, activations, dropout, sample_weight, validation,
+                                 1 if incremental else self.max_iter, log)
+        if not incremental:
+            self._warn_symptoms(X.T, Y.T, activations, sample_weight, first_epoch, log)
 
-    def _weigh_samples(self, y, sample_weight, incremental):
-        return sample_weight
+    def _held_out_size(self, n_samples):
+        """How many samples ``early_stopping`` holds out; a ``ValueError`` when too few."""
+        n_held_out = int(np.ceil(self.validation_fraction * n_samples))
+        if n_held_out < 2 or n_samples - n_held_out < 1:
+            raise ValueError(f"validation_fraction={self.validation_fraction} of "
+                             f"{n_samples} samples holds out {n_held_out}: early_stopping "
+                             "needs at least 2 held-out samples and 1 to train on; change "
+                             "validation_fraction or pass more samples.")
+        return n_held_out
 
-    def _run_epochs(self, X, Y, activations, dropout, sample_weight, validation, n_epochs):
+    def _split_validation(self, X, Y, y, sample_weight, n_held_out):
+        """Hold out ``n_held_out`` samples (stratified for classifiers)."""
+        stratify = y if is_classifier(self) and np.ndim(y) == 1 else None
+        weights = [] if sample_weight is None else [sample_weight]
+        try:
+            parts = train_test_split(X, Y, y, *weights, test_size=n_held_out,
+                                     stratify=stratify, random_state=self._random_state)
+        except ValueError as exc:
+            raise ValueError(f"early_stopping cannot hold out validation_fraction="
+                             f"{self.validation_fraction} of the data: {exc}") from exc
+        X, X_val, Y, Y_val, _, y_val = parts[:6]
+        return X, Y, (parts[6] if weights else None), (X_val, Y_val, y_val)
+
+    def _initialize(self, n_features, n_outputs, out_activation, dtype):
+        hidden = self._layer_sizes()
+        self.n_layers_ = len(hidden) + 2
+        self.n_outputs_ = n_outputs
+        self.out_activation_ = out_activation
+        self.parameters_ = engine.initialize_network([n_features, *hidden, n_outputs],
+                                                     self.init, self._random_state, dtype)
+        self.n_iter_ = 0
+        self.t_ = 0
+        self.loss_curve_ = []
+        self.best_loss_ = np.inf
+        self._no_improvement_count = 0
+        self._reset_validation_curves()
+        self._optimizer = self._new_optimizer()
+
+    def _reset_validation_curves(self):
+        on = self.early_stopping and self.solver != "lbfgs"
+        self.validation_scores_ = [] if on else None
+        self.validation_loss_curve_ = [] if on else None
+        self.best_validation_score_ = -np.inf if on else None
+
+    def _continue_with(self, dtype):
+        """Warm start or partial_fit: keep the model, follow changed settings."""
+        if self.early_stopping and self.validation_scores_ is None and self.solver != "lbfgs":
+            self._reset_validation_curves()
+        # After set_params(solver=..., momentum=...), the optimiser state of
+        # another solver or other settings does not carry over.
+        if not self._optimizer_is_current():
+            self._optimizer = self._new_optimizer()
+        if self.parameters_["W1"].dtype != dtype:
+            self.parameters_ = {k: v.astype(dtype) for k, v in self.parameters_.items()}
+            if self._optimizer is not None:
+                engine.cast_state(self._optimizer, dtype)
+
+    def _run_epochs(self, X, Y, activations, dropout, sample_weight, validation, n_epochs, log):
         """Train for up to ``n_epochs`` on course-layout ``X``, ``Y``."""
         workspace = engine.Workspace()
         dropout = dropout if any(dropout) else None
         best_parameters = None
         for _ in range(n_epochs):
             self._optimizer.learning_rate = self.learning_rate / (1 + self.decay_rate * self.n_iter_)
-            # A diverging run overflows on its way to a non-finite loss: that is
-            # reported as one clear ValueError, not as RuntimeWarnings first.
-            errors = []
-            with np.errstate(over="call", invalid="call", divide="call",
-                             call=lambda kind, flag: errors.append(kind)):
-                cost = engine.train_epoch(X, Y, self.parameters_, activations, self._optimizer,
-                                          self.batch_size, self.shuffle, self._random_state,
-                                          sample_weight, self.alpha, dropout, workspace)
-            self._record_epoch(cost, X.shape[1])
-            if errors:
-                # The cost is measured before each step, so the last step may have
-                # overflowed the parameters; if not, the epoch still deserves a warning.
-                if not all(np.isfinite(p).all() for p in self.parameters_.values()):
-                    self._diverged("The parameters became non-finite")
-                warnings.warn(f"{errors[0]} encountered in training epoch {self.n_iter_ - 1}.",
-                              RuntimeWarning, stacklevel=3)
-            improved = self._update_no_improvement(cost, validation)
-            if improved and validation is not None:
+            log.epoch = self.n_iter_
+            try:
+                cost = engine.train_epoch(
+                    X, Y, self.parameters_, activations, self._optimizer,
+                    batch_size=self.batch_size, shuffle=self.shuffle, rng=self._random_state,
+                    sample_weight=sample_weight, alpha=self.alpha, dropout=dropout,
+                    workspace=workspace)
+                self._record_epoch(cost, X.shape[1])
+                if log.epochs and log.epochs[-1] == log.epoch and not all(
+                        np.isfinite(p).all() for p in self.parameters_.values()):
+                    raise TrainingDiverged(self._divergence_message(
+                        "The parameters became non-finite"))
+                is_best = self._after_epoch(cost, validation, activations)
+            except TrainingDiverged as exc:
+                if best_parameters is None:
+                    raise
+                self.parameters_ = best_parameters
+                self._optimizer = self._new_optimizer()  # its state holds the divergence
+                log.notes.append(f"{str(exc).rstrip('.')}; the best model so far, by its "
+                                 "validation score, is kept")
+                return
+            if is_best and validation is not None:
                 best_parameters = copy.deepcopy(self.parameters_)
             if self._no_improvement_count >= self.n_iter_no_change and self._stopping_enabled():
                 if self.verbose:
@@ -270,22 +368,33 @@ class BaseLLayer(BaseEstimator):
                 break
         else:
             if self._stopping_enabled() and n_epochs > 1:
-                warnings.warn(f"{type(self).__name__}: max_iter={self.max_iter} reached before "
-                              "the optimisation converged (tol); raise max_iter or tol.",
-                              ConvergenceWarning)
+                log.notes.append(f"max_iter={self.max_iter} was reached before the "
+                                 "optimisation converged (tol); raise max_iter or tol")
         if best_parameters is not None:
             self.parameters_ = best_parameters
 
-    def _diverged(self, what):
-        raise ValueError(
-            f"{what} at iteration {self.n_iter_}: training diverged. "
-            f"Lower learning_rate (now {self.learning_rate}) or, with solver='momentum' or "
-            "'adam', check momentum/beta_1/beta_2; unscaled inputs (use StandardScaler) "
-            "are another common cause.")
+    def _run_lbfgs(self, X, Y, activations, sample_weight, log):
+        result = minimize_lbfgs(X, Y, self.parameters_, activations,
+                                sample_weight=sample_weight, alpha=self.alpha,
+                                max_iter=self.max_iter, max_fun=self.max_fun, tol=self.tol,
+                                callback=lambda cost: self._record_epoch(cost, X.shape[1]))
+        if not np.isfinite(result.fun):
+            raise TrainingDiverged(self._divergence_message(f"The loss became {result.fun}"))
+        self.best_loss_ = min(self.best_loss_, float(result.fun))
+        if result.status != 0:
+            log.notes.append(f"lbfgs stopped after {result.nit} iterations without converging "
+                             f"(scipy: {str(result.message).strip()}); raise max_iter or "
+                             "max_fun, or scale X (StandardScaler)")
+
+    def _divergence_message(self, what):
+        return (f"{what} at iteration {self.n_iter_}: training diverged. "
+                f"Lower learning_rate (now {self.learning_rate}) or, with solver='momentum' or "
+                "'adam', check momentum/beta_1/beta_2; unscaled inputs (use StandardScaler) "
+                "are another common cause.")
 
     def _record_epoch(self, cost, n_samples):
         if not np.isfinite(cost):
-            self._diverged(f"The loss became {cost}")
+            raise TrainingDiverged(self._divergence_message(f"The loss became {cost}"))
         self.n_iter_ += 1
         self.t_ += n_samples
         self.loss_curve_.append(cost)
@@ -296,46 +405,97 @@ class BaseLLayer(BaseEstimator):
     def _stopping_enabled(self):
         return self.tol is not None or self.early_stopping
 
-    def _update_no_improvement(self, cost, validation):
-        """Update the patience counter; return whether this epoch is the best so far."""
+    def _after_epoch(self, cost, validation, activations):
+        """Record the held-out scores, count patience; return whether this epoch is the best."""
         tol = self.tol or 0.0
-        if validation is not None:
-            score = self._validation_score(*validation)
-            self.validation_scores_.append(score)
-            improved = score > self.best_validation_score_ + tol
-            best = score > self.best_validation_score_
-            self.best_validation_score_ = max(score, self.best_validation_score_)
-        else:
-            improved = cost < self.best_loss_ - tol
-            best = False
+        if validation is None:
+            self._no_improvement_count, best, _ = count_no_improvement(
+                self._no_improvement_count, -self.best_loss_, -cost, tol)
+            self.best_loss_ = -best
+            return False
         self.best_loss_ = min(cost, self.best_loss_)
-        self._no_improvement_count = 0 if improved else self._no_improvement_count + 1
-        return best
+        X_val, Y_val, y_val = validation
+        outputs = self._outputs(X_val)
+        loss = engine.LOSSES[engine.LOSS_OF_OUTPUT[activations[-1]]]
+        self.validation_loss_curve_.append(float(np.mean(loss.per_example(outputs.T, Y_val.T))))
+        score = float(self._score_outputs(outputs, y_val))
+        if not np.isfinite(score):
+            raise TrainingDiverged(self._divergence_message(f"The validation score became {score}"))
+        self.validation_scores_.append(score)
+        self._no_improvement_count, self.best_validation_score_, is_best = count_no_improvement(
+            self._no_improvement_count, self.best_validation_score_, score, tol)
+        return is_best
+
+    def _warn_symptoms(self, X, Y, activations, sample_weight, first_epoch, log):
+        """One ConvergenceWarning naming what went wrong in this fit, if anything did."""
+        with np.errstate(all="ignore"):
+            symptoms = _diagnostics.training_symptoms(
+                self.loss_curve_[first_epoch:], X, Y, self.parameters_, activations,
+                sample_weight, overflow_epochs=log.epochs)
+        if not symptoms and not log.notes:
+            return
+        message = f"{type(self).__name__}: " + "; ".join([*symptoms, *log.notes]) + "."
+        if symptoms:
+            message += " " + _diagnostics.cures(not is_classifier(self))
+        warnings.warn(message, ConvergenceWarning, stacklevel=user_stacklevel())
 
     # --- predicting ---
 
-    def _forward(self, X):
-        """Output activations for ``X`` in scikit-learn layout, predicted in chunks."""
-        check_is_fitted(self)
-        X = validate_data(self, X, reset=False, accept_sparse=["csr", "csc"],
-                          dtype=[np.float64, np.float32])
+    def _outputs(self, X):
+        """Output activations for validated ``X`` (scikit-learn layout), in chunks."""
         dtype = self.parameters_["W1"].dtype
-        activations = [*self._hidden_setting(self.activation, "activation"), self.out_activation_]
+        activations = self._activations()
         out = np.empty((X.shape[0], self.n_outputs_), dtype=dtype)
         workspace = engine.Workspace()
-        units = sum(self._layer_sizes()) + self.n_outputs_
+        units = sum(self.parameters_[f"b{l}"].shape[0] for l in range(1, self.n_layers_))
         row_bytes = (2 * units + (X.shape[1] if X.dtype != dtype else 0)) * dtype.itemsize
         chunk_rows = int(np.clip(PREDICT_CHUNK_BYTES // row_bytes, 256, 65536))
         for rows in gen_batches(X.shape[0], chunk_rows):
             Xc = X[rows]
             if Xc.dtype != dtype:
                 Xc = Xc.astype(dtype)
+                if not _all_finite(Xc):
+                    raise ValueError(f"X holds values beyond the range of this {dtype} model "
+                                     f"(largest magnitude {np.finfo(dtype).max:.3g}); scale X "
+                                     "or fit the model on float64 data.")
             AL, _ = engine.forward_propagation(Xc.T, self.parameters_, activations,
                                                workspace=workspace)
             out[rows] = AL.T
+        return out
+
+    def _forward(self, X):
+        """Output activations for ``X``; a ``ValueError`` rather than NaN or infinity."""
+        check_is_fitted(self)
+        X = validate_data(self, X, reset=False, accept_sparse=["csr", "csc"],
+                          dtype=[np.float64, np.float32])
+        with np.errstate(all="ignore"):
+            out = self._outputs(X)
+        if not np.isfinite(out).all():
+            rows = np.flatnonzero(~np.isfinite(out).all(axis=1))
+            raise ValueError(f"The network's output overflowed for {len(rows)} row(s) of X "
+                             f"(first: row {rows[0]}): their values are too large for this "
+                             f"{out.dtype} network; scale X as it was scaled for fit.")
         return out
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.input_tags.sparse = True
         return tags
+
+
+def _all_finite(X):
+    return np.isfinite(X.data if hasattr(X, "data") and not isinstance(X, np.ndarray)
+                       else X).all()
+
+
+class _FloatingPointLog:
+    """``np.errstate`` callback: the epochs with a floating-point error, and notes for the end."""
+
+    def __init__(self):
+        self.epoch = 0
+        self.epochs = []
+        self.notes = []
+
+    def __call__(self, kind, flag):
+        if not self.epochs or self.epochs[-1] != self.epoch:
+            self.epochs.append(self.epoch)

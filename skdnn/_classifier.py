@@ -1,16 +1,19 @@
 """LLayerClassifier: the course's L-layer network as a scikit-learn classifier."""
 
 import warnings
+from numbers import Real
 
 import numpy as np
 from sklearn.base import ClassifierMixin
 from sklearn.exceptions import DataConversionWarning
+from sklearn.metrics import accuracy_score
 from sklearn.preprocessing import LabelBinarizer
 from sklearn.utils._param_validation import StrOptions
 from sklearn.utils.class_weight import compute_sample_weight
 from sklearn.utils.multiclass import check_classification_targets, type_of_target
 
 from ._base import BaseLLayer
+from ._warnings import user_stacklevel
 
 
 class LLayerClassifier(ClassifierMixin, BaseLLayer):
@@ -43,6 +46,9 @@ class LLayerClassifier(ClassifierMixin, BaseLLayer):
         Step size of the gradient solvers (unused by ``"lbfgs"``).
     max_iter : int, default=2500
         Number of epochs (passes over the data); for ``"lbfgs"``, iterations.
+    max_fun : int, default=15000
+        For ``"lbfgs"`` only: the most evaluations of the loss (SciPy's
+        ``maxfun``), as in scikit-learn's ``MLPClassifier``.
     batch_size : int or None, default=None
         ``None`` trains on all samples at each step (the course); an int
         draws shuffled mini-batches of that size every epoch.
@@ -64,7 +70,8 @@ class LLayerClassifier(ClassifierMixin, BaseLLayer):
         ``None`` runs exactly ``max_iter`` epochs, as the course does. A float
         stops once the training loss (or, with ``early_stopping``, the
         validation score) has not improved by ``tol`` for
-        ``n_iter_no_change`` consecutive epochs.
+        ``n_iter_no_change`` consecutive epochs. For ``"lbfgs"``, SciPy's
+        ``gtol`` (``None``: SciPy's own stopping criteria).
     n_iter_no_change : int, default=10
         Patience of ``tol`` and ``early_stopping``.
     early_stopping : bool, default=False
@@ -100,6 +107,9 @@ class LLayerClassifier(ClassifierMixin, BaseLLayer):
         The lowest value of ``loss_curve_``.
     validation_scores_ : list of float or None
         Held-out accuracy at every epoch with ``early_stopping``.
+    validation_loss_curve_ : list of float or None
+        Held-out loss (unweighted, without the L2 penalty) at every epoch
+        with ``early_stopping``.
     best_validation_score_ : float or None
         The best of ``validation_scores_``.
     n_iter_ : int
@@ -135,17 +145,17 @@ class LLayerClassifier(ClassifierMixin, BaseLLayer):
 
     _parameter_constraints = {**BaseLLayer._parameter_constraints,
                               "class_weight": [dict, StrOptions({"balanced"}), None]}
-    _stratify = True
 
     def __init__(self, hidden_layer_sizes=(20, 7, 5), activation="relu", init="xavier", *,
-                 solver="gd", learning_rate=0.0075, max_iter=2500, batch_size=None,
-                 shuffle=True, decay_rate=0.0, alpha=0.0, dropout=0.0, momentum=0.9,
-                 beta_1=0.9, beta_2=0.999, epsilon=1e-8, tol=None, n_iter_no_change=10,
-                 early_stopping=False, validation_fraction=0.1, class_weight=None,
-                 warm_start=False, random_state=None, verbose=0):
+                 solver="gd", learning_rate=0.0075, max_iter=2500, max_fun=15000,
+                 batch_size=None, shuffle=True, decay_rate=0.0, alpha=0.0, dropout=0.0,
+                 momentum=0.9, beta_1=0.9, beta_2=0.999, epsilon=1e-8, tol=None,
+                 n_iter_no_change=10, early_stopping=False, validation_fraction=0.1,
+                 class_weight=None, warm_start=False, random_state=None, verbose=0):
         super().__init__(
             hidden_layer_sizes, activation, init, solver=solver, learning_rate=learning_rate,
-            max_iter=max_iter, batch_size=batch_size, shuffle=shuffle, decay_rate=decay_rate,
+            max_iter=max_iter, max_fun=max_fun, batch_size=batch_size, shuffle=shuffle,
+            decay_rate=decay_rate,
             alpha=alpha, dropout=dropout, momentum=momentum, beta_1=beta_1, beta_2=beta_2,
             epsilon=epsilon, tol=tol, n_iter_no_change=n_iter_no_change,
             early_stopping=early_stopping, validation_fraction=validation_fraction,
@@ -197,23 +207,42 @@ class LLayerClassifier(ClassifierMixin, BaseLLayer):
     def _encode_targets(self, y, first_call, classes=None):
         if getattr(y, "ndim", 1) == 2 and y.shape[1] == 1:
             warnings.warn("A column-vector y was passed when a 1d array was expected; "
-                          "it was raveled.", DataConversionWarning, stacklevel=4)
+                          "it was raveled.", DataConversionWarning, stacklevel=user_stacklevel())
             y = y.ravel()
         check_classification_targets(y)
+        multilabel = type_of_target(y) == "multilabel-indicator"
         if first_call:
-            binarizer = LabelBinarizer().fit(y if classes is None else classes)
-            if len(binarizer.classes_) < 2:
-                raise ValueError(f"{type(self).__name__} needs samples of at least 2 classes, "
-                                 f"but the data contains only one class: {binarizer.classes_[0]}.")
-            self._label_binarizer = binarizer
-            self.classes_ = binarizer.classes_
-        elif not np.isin(np.unique(y), self.classes_).all() and \
-                self._label_binarizer.y_type_ != "multilabel-indicator":
-            raise ValueError(f"y has classes {np.setdiff1d(np.unique(y), self.classes_)} "
-                             f"that were not in classes_ {self.classes_}.")
+            self._label_binarizer, self.classes_ = self._new_binarizer(y, classes, multilabel)
+        elif multilabel != (self._label_binarizer.y_type_ == "multilabel-indicator"):
+            raise ValueError(f"y is {'' if multilabel else 'not '}a multilabel indicator "
+                             "matrix, unlike the y this model was fit on.")
+        if multilabel:
+            if y.shape[1] != len(self.classes_):
+                raise ValueError(f"y has {y.shape[1]} labels but the model has "
+                                 f"{len(self.classes_)}.")
+        else:
+            unseen = np.setdiff1d(np.unique(y), self.classes_)
+            if len(unseen):
+                raise ValueError(f"y has classes {unseen.tolist()} that are not in classes "
+                                 f"{self.classes_.tolist()}.")
         Y = self._label_binarizer.transform(y)
         out = "softmax" if self._label_binarizer.y_type_ == "multiclass" else "sigmoid"
         return Y, out
+
+    def _new_binarizer(self, y, classes, multilabel):
+        """A fitted ``LabelBinarizer`` for ``y`` (or ``classes``), and the classes."""
+        if multilabel:
+            if classes is not None and not np.array_equal(np.asarray(classes),
+                                                          np.arange(y.shape[1])):
+                raise ValueError(f"For a multilabel y of {y.shape[1]} labels, classes must be "
+                                 f"range({y.shape[1]}) (the label columns), got {classes!r}.")
+            binarizer = LabelBinarizer().fit(y)
+        else:
+            binarizer = LabelBinarizer().fit(y if classes is None else classes)
+        if len(binarizer.classes_) < 2:
+            raise ValueError(f"{type(self).__name__} needs samples of at least 2 classes, "
+                             f"but the data contains only one class: {binarizer.classes_[0]}.")
+        return binarizer, binarizer.classes_
 
     def _weigh_samples(self, y, sample_weight, incremental):
         if self.class_weight is None:
@@ -221,8 +250,24 @@ class LLayerClassifier(ClassifierMixin, BaseLLayer):
         if incremental and self.class_weight == "balanced":
             raise ValueError("class_weight='balanced' is not supported by partial_fit: "
                              "one batch does not tell the class frequencies. Pass a dict.")
+        if isinstance(self.class_weight, dict):
+            bad = {k: v for k, v in self.class_weight.items()
+                   if not (isinstance(v, Real) and np.isfinite(v) and v >= 0)}
+            if bad or not any(self.class_weight.values()):
+                raise ValueError("class_weight values must be finite, non-negative numbers, "
+                                 f"not all zero; got {self.class_weight!r}.")
         weights = compute_sample_weight(self.class_weight, np.asarray(y))
-        return weights if sample_weight is None else weights * sample_weight
+        weights = weights if sample_weight is None else weights * sample_weight
+        if not weights.any():
+            raise ValueError(f"class_weight={self.class_weight!r} gives every sample of y a "
+                             "weight of zero.")
+        return weights
+
+    def _score_outputs(self, outputs, y):
+        return accuracy_score(y, self._labels(outputs))
+
+    def _labels(self, outputs):
+        return self._label_binarizer.inverse_transform(outputs, threshold=0.5)
 
     def predict_proba(self, X):
         """Probability estimates.
@@ -267,8 +312,7 @@ class LLayerClassifier(ClassifierMixin, BaseLLayer):
         -------
         y : ndarray of shape (n_samples,) or (n_samples, n_labels)
         """
-        P = self._forward(X)
-        return self._label_binarizer.inverse_transform(P, threshold=0.5)
+        return self._labels(self._forward(X))
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

@@ -1,10 +1,11 @@
-"""The L-BFGS solver: the engine's loss and gradients, minimised by SciPy."""
+"""The L-BFGS solver: the engine's loss and gradients, minimised by SciPy.
 
-import warnings
+A pure solver: it knows parameters, data and settings, and reports each
+iteration's loss to whoever called it; it knows nothing of estimators.
+"""
 
 import numpy as np
 import scipy.optimize
-from sklearn.exceptions import ConvergenceWarning
 
 from . import engine
 
@@ -20,40 +21,55 @@ def _unpack_into(parameters, theta):
         start += p.size
 
 
-def fit_lbfgs(estimator, X, Y, activations, sample_weight):
-    """Fit ``estimator.parameters_`` with ``scipy.optimize.minimize(method="L-BFGS-B")``.
+def minimize_lbfgs(X, Y, parameters, activations, *, sample_weight=None, alpha=0.0,
+                   max_iter=200, max_fun=15000, tol=None, callback=None):
+    """Minimise the network's cost with ``scipy.optimize.minimize(method="L-BFGS-B")``.
 
     Parameters
     ----------
-    estimator : BaseLLayer
-        Its ``parameters_`` are the starting point and receive the result;
-        ``n_iter_`` and ``loss_curve_`` record the iterations.
     X : ndarray or sparse matrix of shape (n_x, m)
         Course layout.
     Y : ndarray of shape (n_outputs, m)
+    parameters : dict
+        The starting point; receives the result, in place.
     activations : list of str
         One per layer.
-    sample_weight : ndarray of shape (m,) or None
+    sample_weight : ndarray of shape (m,), default=None
+    alpha : float, default=0.0
+        L2 penalty.
+    max_iter : int, default=200
+        SciPy's ``maxiter``.
+    max_fun : int, default=15000
+        SciPy's ``maxfun``: the most evaluations of the cost.
+    tol : float or None, default=None
+        SciPy's ``gtol`` (as in scikit-learn's ``MLPClassifier``); ``None``
+        keeps SciPy's own stopping criteria.
+    callback : callable, default=None
+        Called with the cost after every iteration.
+
+    Returns
+    -------
+    result : scipy.optimize.OptimizeResult
+        ``status`` is 0 when SciPy converged; ``message`` says why it stopped.
     """
-    parameters = estimator.parameters_
     workspace = engine.Workspace()
 
     def cost_and_gradient(theta):
         _unpack_into(parameters, theta)
-        cost, grads = engine.loss_and_gradients(X, Y, parameters, activations, sample_weight,
-                                                estimator.alpha, workspace=workspace)
+        cost, grads = engine.loss_and_gradients(X, Y, parameters, activations,
+                                                sample_weight=sample_weight, alpha=alpha,
+                                                workspace=workspace)
         return cost, np.concatenate([grads["d" + name].ravel() for name in parameters]
                                     ).astype(np.float64)
 
-    def record(intermediate_result):
-        estimator._record_epoch(float(intermediate_result.fun), X.shape[1])
+    def report(intermediate_result):
+        if callback is not None:
+            callback(float(intermediate_result.fun))
 
-    result = scipy.optimize.minimize(
-        cost_and_gradient, _pack(parameters), jac=True, method="L-BFGS-B", callback=record,
-        options={"maxiter": estimator.max_iter, "maxfun": 15000 + estimator.max_iter,
-                 "gtol": 1e-5 if estimator.tol is None else estimator.tol,
-                 "ftol": 0.0 if estimator.tol is None else estimator.tol})
+    options = {"maxiter": max_iter, "maxfun": max_fun}
+    if tol is not None:
+        options["gtol"] = tol
+    result = scipy.optimize.minimize(cost_and_gradient, _pack(parameters), jac=True,
+                                     method="L-BFGS-B", callback=report, options=options)
     _unpack_into(parameters, result.x)
-    estimator.best_loss_ = float(result.fun)
-    if result.status == 1 and estimator.tol is not None:
-        warnings.warn(f"lbfgs: {result.message}; raise max_iter or tol.", ConvergenceWarning)
+    return result

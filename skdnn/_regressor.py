@@ -2,6 +2,7 @@
 
 import numpy as np
 from sklearn.base import RegressorMixin
+from sklearn.metrics import r2_score
 
 from ._base import BaseLLayer
 
@@ -27,6 +28,8 @@ class LLayerRegressor(RegressorMixin, BaseLLayer):
     learning_rate : float, default=0.0075
     max_iter : int, default=2500
         Number of epochs; for ``"lbfgs"``, iterations.
+    max_fun : int, default=15000
+        For ``"lbfgs"``: the most evaluations of the loss.
     batch_size : int or None, default=None
         ``None`` is full batch; an int draws shuffled mini-batches.
     shuffle : bool, default=True
@@ -61,6 +64,8 @@ class LLayerRegressor(RegressorMixin, BaseLLayer):
         Training cost at every epoch.
     best_loss_ : float
     validation_scores_ : list of float or None
+    validation_loss_curve_ : list of float or None
+        Held-out loss at every epoch with ``early_stopping``.
     best_validation_score_ : float or None
     n_iter_ : int
     t_ : int
@@ -124,6 +129,9 @@ class LLayerRegressor(RegressorMixin, BaseLLayer):
         elif y.ndim != self._y_ndim:
             raise ValueError(f"y has {y.ndim} dimensions but the model was fit on {self._y_ndim}.")
         return y.reshape(y.shape[0], -1), "identity"
+
+    def _score_outputs(self, outputs, y):
+        return r2_score(y, outputs.ravel() if self._y_ndim == 1 else outputs)
 
     def predict(self, X):
         """Predict with the network.

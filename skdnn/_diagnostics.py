@@ -1,0 +1,109 @@
+"""What went wrong in a fit that returned: the symptoms of a useless model, said once.
+
+A fit whose loss stays finite can still end with a model that is no better
+than a constant: exploded weights, dead ReLU layers, a saturated output. These
+checks run once at the end of ``fit``, on the loss curve and on one forward
+pass over at most :data:`PROBE_ROWS` training examples, so their cost does not
+grow with the number of epochs or of examples.
+"""
+
+import numpy as np
+
+from . import engine
+
+PROBE_ROWS = 1000
+"""int: the most training examples the end-of-fit forward pass looks at."""
+
+# "No better than a constant" leaves a margin of 1%: a model that barely
+# beats the best constant output has learnt nothing worth keeping either.
+_CONSTANT_MARGIN = 0.99
+# The loss "rose far above where it started" past this factor.
+_RISE_FACTOR = 10.0
+
+
+def constant_loss(Y, out_activation, sample_weight=None):
+    """Cost of the best constant output: the (weighted) mean target, for every loss.
+
+    Parameters
+    ----------
+    Y : ndarray of shape (n_outputs, m)
+        Targets, course layout.
+    out_activation : str
+        The output activation, which names the loss.
+    sample_weight : ndarray of shape (m,), default=None
+
+    Returns
+    -------
+    cost : float
+    """
+    loss = engine.LOSSES[engine.LOSS_OF_OUTPUT[out_activation]]
+    mean = np.average(Y, axis=1, weights=sample_weight)[:, None]
+    return float(np.average(loss.per_example(np.broadcast_to(mean, Y.shape), Y),
+                            weights=sample_weight))
+
+
+def training_symptoms(loss_curve, X, Y, parameters, activations, sample_weight=None,
+                      overflow_epochs=()):
+    """The symptoms of a failed fit, as short sentences; empty when there are none.
+
+    Parameters
+    ----------
+    loss_curve : list of float
+        The losses of this fit's epochs.
+    X : ndarray or sparse matrix of shape (n_x, m)
+        The training inputs, course layout.
+    Y : ndarray of shape (n_outputs, m)
+        The training targets, course layout.
+    parameters : dict
+        The fitted network.
+    activations : list of str
+        One per layer.
+    sample_weight : ndarray of shape (m,), default=None
+    overflow_epochs : sequence of int, default=()
+        The epochs in which a floating-point overflow or invalid operation happened.
+
+    Returns
+    -------
+    symptoms : list of str
+    """
+    symptoms = []
+    if len(overflow_epochs):
+        symptoms.append(f"floating-point overflow in {len(overflow_epochs)} epoch(s), first "
+                        f"in epoch {overflow_epochs[0]}")
+    if len(loss_curve) > 1 and max(loss_curve) > _RISE_FACTOR * loss_curve[0]:
+        symptoms.append(f"the loss rose from {loss_curve[0]:.4g} to {max(loss_curve):.4g}")
+    baseline = constant_loss(Y, activations[-1], sample_weight)
+    if loss_curve and loss_curve[-1] > _CONSTANT_MARGIN * baseline:
+        symptoms.append(f"the final loss, {loss_curve[-1]:.4g}, is no better than "
+                        f"{baseline:.4g}, the loss of always predicting the mean target")
+    columns = np.linspace(0, X.shape[1] - 1, min(X.shape[1], PROBE_ROWS)).astype(int)
+    AL, caches = engine.forward_propagation(X[:, columns], parameters, activations)
+    dead = [l for l, ((A_prev, _, _), _) in enumerate(caches[1:], start=1)
+            if not np.any(A_prev)]
+    if dead:
+        symptoms.append(f"every unit of hidden layer(s) {dead} is inactive (outputs 0) on the "
+                        "training data")
+    targets = Y[:, columns]
+    if np.ptp(targets, axis=1).any() and np.all(np.ptp(AL, axis=1) <= 1e-7 * np.abs(AL).max()):
+        symptoms.append("the network's output is the same for every training example")
+    return symptoms
+
+
+def cures(is_regressor):
+    """What usually mends a failed fit, as one sentence.
+
+    Parameters
+    ----------
+    is_regressor : bool
+        Whether to suggest scaling the target too.
+
+    Returns
+    -------
+    advice : str
+    """
+    steps = ["scale X (StandardScaler in a Pipeline)"]
+    if is_regressor:
+        steps.append("scale y (TransformedTargetRegressor with a StandardScaler)")
+    steps += ["lower learning_rate", "try solver='adam' with batch_size=200 and "
+              "learning_rate=1e-3"]
+    return "Usual cures: " + "; ".join(steps) + " (see the user guide, 'Choosing settings')."

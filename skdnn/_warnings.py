@@ -1,0 +1,26 @@
+"""Warnings that point at the user's line, not at skdnn's."""
+
+import os
+import sys
+
+_PACKAGE = os.path.dirname(os.path.abspath(__file__)) + os.sep
+
+
+def user_stacklevel():
+    """The ``stacklevel`` for :func:`warnings.warn` that names the caller's frame.
+
+    Counts the frames from the caller of this function up to the first one
+    outside the skdnn package, so a warning raised deep inside ``fit`` is
+    attributed to the user's ``fit(...)`` line (or to the scikit-learn
+    meta-estimator that called it), however ``fit`` was reached.
+
+    Returns
+    -------
+    stacklevel : int
+    """
+    frame = sys._getframe(1)
+    level = 1
+    while frame is not None and os.path.abspath(frame.f_code.co_filename).startswith(_PACKAGE):
+        frame = frame.f_back
+        level += 1
+    return level
