@@ -35,7 +35,7 @@ _LEGEND_PAD = 0.1
 
 
 class LossCurveDisplay:
-    """Training cost at every iteration, with the held-out cost and score when there are.
+    """Training cost at every iteration, with the held-out cost and score when known.
 
     The course's plot of the cost, titled with the learning rate. With
     ``early_stopping`` the cost on the held-out data is drawn dashed beside
@@ -191,9 +191,11 @@ def _label(name, curve):
 
 def _validation_axes(ax, create=False):
     """The right-hand axes of validation scores twinned with ``ax``, made if ``create``."""
+    # Axes made with sharex share the x axis too; a twin also lies exactly over ``ax``.
     for other in ax.figure.axes:
         if (other is not ax and other.get_label() == _VALIDATION_AXES_LABEL
-                and ax.get_shared_x_axes().joined(ax, other)):
+                and ax.get_shared_x_axes().joined(ax, other)
+                and other.get_position().bounds == ax.get_position().bounds):
             return other
     if not create:
         return None

@@ -191,6 +191,15 @@ def test_one_legend_lists_displays_of_any_kind_and_your_own_lines():
                                 "a validation score"]
 
 
+def test_axes_sharing_x_do_not_share_their_score_axis():
+    _, (top, bottom) = plt.subplots(2, 1, sharex=True)
+    upper = LossCurveDisplay([0.9, 0.6], [0.5, 0.7], estimator_name="a").plot(ax=top)
+    lower = LossCurveDisplay([0.8, 0.5], [0.6, 0.9], estimator_name="b").plot(ax=bottom)
+    assert upper.validation_ax_ is not lower.validation_ax_
+    assert legend_texts(top) == ["a training cost", "a validation score"]
+    assert legend_texts(bottom) == ["b training cost", "b validation score"]
+
+
 def overlaps(box, other):
     return box.x0 < other.x1 and other.x0 < box.x1 and box.y0 < other.y1 and other.y0 < box.y1
 
