@@ -27,12 +27,23 @@ def _import_pyplot():
     return plt
 
 
+# The twin axes of the validation scores is found again by this label, so that every
+# display drawn on the same axes puts its scores on one shared right-hand scale.
+_VALIDATION_AXES_LABEL = "skdnn validation score"
+# Room between the right-hand decorations and the legend, in inches.
+_LEGEND_PAD = 0.1
+
+
 class LossCurveDisplay:
-    """Training cost at every iteration, with the held-out score when there is one.
+    """Training cost at every iteration, with the held-out cost and score when known.
 
     The course's plot of the cost, titled with the learning rate. With
-    ``early_stopping`` the validation score of every epoch is drawn on a
-    second y axis on the right.
+    ``early_stopping`` the cost on the held-out data is drawn dashed beside
+    the training cost, and the validation score of every epoch dotted on a
+    second y axis on the right. Each display draws its curves in one colour,
+    so that several displays (several models) can share an axes: the legend,
+    placed to the right outside the axes so that it never hides a curve,
+    lists the curves of all of them.
 
     Parameters
     ----------
@@ -44,23 +55,35 @@ class LossCurveDisplay:
         Shown in the title, ``"Learning rate = 0.0075"``; no title when None.
     estimator_name : str, default=None
         Shown in the legend.
+    validation_loss_curve : array-like of shape (n_iter,), default=None
+        Held-out cost per iteration, e.g. ``estimator.validation_loss_curve_``.
 
     Attributes
     ----------
     line_ : matplotlib.lines.Line2D
         The training-cost curve.
+    validation_loss_line_ : matplotlib.lines.Line2D or None
+        The held-out cost curve, dashed, on ``ax_``.
     validation_line_ : matplotlib.lines.Line2D or None
-        The validation-score curve.
+        The validation-score curve, dotted, on ``validation_ax_``.
     ax_ : matplotlib.axes.Axes
-        Axes of the cost.
+        Axes of the costs.
     validation_ax_ : matplotlib.axes.Axes or None
-        Right-hand axes of the validation score, sharing the x axis.
+        Right-hand axes of the validation scores, sharing the x axis; the
+        displays drawn on one ``ax_`` share it.
     figure_ : matplotlib.figure.Figure
         Figure holding the axes.
 
     See Also
     --------
     MisclassifiedImagesDisplay : The images a classifier got wrong.
+
+    Notes
+    -----
+    The legend lies outside the axes, to the right. A figure made by the
+    display uses matplotlib's constrained layout, which makes room for it;
+    on a figure of your own, use ``layout="constrained"`` or save with
+    ``bbox_inches="tight"`` so that it is not cut off.
 
     Examples
     --------
@@ -73,23 +96,26 @@ class LossCurveDisplay:
     """
 
     def __init__(self, loss_curve, validation_scores=None, learning_rate=None,
-                 estimator_name=None):
+                 estimator_name=None, validation_loss_curve=None):
         self.loss_curve = loss_curve
         self.validation_scores = validation_scores
         self.learning_rate = learning_rate
         self.estimator_name = estimator_name
+        self.validation_loss_curve = validation_loss_curve
 
     def plot(self, ax=None, *, name=None, **kwargs):
-        """Draw the curves.
+        """Draw the curves, and a legend of every curve on the axes.
 
         Parameters
         ----------
         ax : matplotlib.axes.Axes, default=None
-            Axes to draw on; a new figure when None.
+            Axes to draw on; a new figure when None. Curves already there,
+            from other displays or your own labelled lines, stay in the legend.
         name : str, default=None
             Legend name of the estimator; ``estimator_name`` when None.
         **kwargs : dict
-            Passed to ``ax.plot`` for the training-cost line.
+            Passed to ``ax.plot`` for the training-cost line; its colour is
+            the colour of the held-out curves too.
 
         Returns
         -------
@@ -98,41 +124,44 @@ class LossCurveDisplay:
         """
         plt = _import_pyplot()
         if ax is None:
-            _, ax = plt.subplots()
+            _, ax = plt.subplots(layout="constrained")
         name = self.estimator_name if name is None else name
         cost = np.asarray(self.loss_curve, dtype=float)
-        label = "Training cost" if name is None else f"{name} training cost"
-        (self.line_,) = ax.plot(np.arange(len(cost)), cost, **{"label": label, **kwargs})
+        (self.line_,) = ax.plot(np.arange(len(cost)), cost,
+                                **{"label": _label(name, "training cost"), **kwargs})
+        color = self.line_.get_color()
+        self.validation_loss_line_ = None
+        if self.validation_loss_curve is not None:
+            held_out = np.asarray(self.validation_loss_curve, dtype=float)
+            (self.validation_loss_line_,) = ax.plot(
+                np.arange(len(held_out)), held_out, color=color, linestyle="--",
+                label=_label(name, "validation cost"))
         ax.set_xlabel("Iteration")
         ax.set_ylabel("Cost")
         if self.learning_rate is not None:
             ax.set_title(f"Learning rate = {self.learning_rate}")
-        lines = [self.line_]
         self.validation_ax_ = self.validation_line_ = None
         if self.validation_scores is not None:
             scores = np.asarray(self.validation_scores, dtype=float)
-            self.validation_ax_ = ax.twinx()
-            # The second axes would reuse the first colour; the default cycle's next one is
-            # what a single axes would have given the second line.
+            self.validation_ax_ = _validation_axes(ax, create=True)
             (self.validation_line_,) = self.validation_ax_.plot(
-                np.arange(len(scores)), scores, color="C1", label="Validation score")
-            self.validation_ax_.set_ylabel("Validation score")
-            lines.append(self.validation_line_)
-        if name is not None or len(lines) > 1:
-            ax.legend(lines, [line.get_label() for line in lines], loc="best")
+                np.arange(len(scores)), scores, color=color, linestyle=":",
+                label=_label(name, "validation score"))
+        _legend_beside(ax, _validation_axes(ax), named=name is not None)
         self.ax_ = ax
         self.figure_ = ax.figure
         return self
 
     @classmethod
     def from_estimator(cls, estimator, *, ax=None, name=None, **kwargs):
-        """Plot the loss curve of a fitted estimator.
+        """Plot the loss curves of a fitted estimator.
 
         Parameters
         ----------
         estimator : LLayerClassifier or LLayerRegressor
             A fitted estimator with ``loss_curve_`` (and ``validation_scores_``
-            when it was fitted with ``early_stopping``).
+            and ``validation_loss_curve_`` when it was fitted with
+            ``early_stopping``).
         ax : matplotlib.axes.Axes, default=None
             Axes to draw on; a new figure when None.
         name : str, default=None
@@ -150,8 +179,54 @@ class LossCurveDisplay:
             # L-BFGS chooses its own steps: a learning rate in the title would mislead.
             learning_rate = None
         display = cls(estimator.loss_curve_, getattr(estimator, "validation_scores_", None),
-                      learning_rate, type(estimator).__name__ if name is None else name)
+                      learning_rate, type(estimator).__name__ if name is None else name,
+                      getattr(estimator, "validation_loss_curve_", None))
         return display.plot(ax=ax, **kwargs)
+
+
+def _label(name, curve):
+    """Legend label of ``curve``, e.g. ``"net validation cost"``, or ``"Validation cost"``."""
+    return curve.capitalize() if name is None else f"{name} {curve}"
+
+
+def _validation_axes(ax, create=False):
+    """The right-hand axes of validation scores twinned with ``ax``, made if ``create``."""
+    # Axes made with sharex share the x axis too; a twin also lies exactly over ``ax``.
+    for other in ax.figure.axes:
+        if (other is not ax and other.get_label() == _VALIDATION_AXES_LABEL
+                and ax.get_shared_x_axes().joined(ax, other)
+                and other.get_position().bounds == ax.get_position().bounds):
+            return other
+    if not create:
+        return None
+    validation_ax = ax.twinx()
+    validation_ax.set_label(_VALIDATION_AXES_LABEL)
+    validation_ax.set_ylabel("Validation score")
+    return validation_ax
+
+
+def _legend_beside(ax, validation_ax, named):
+    """Put one legend of every labelled line of ``ax`` and its twin to the right of both.
+
+    Outside the axes no curve can be under the legend. The offset clears the
+    twin's tick labels and y label, measured now: their width does not depend
+    on where the axes end up in the figure.
+    """
+    from matplotlib.transforms import ScaledTranslation
+
+    handles, labels = ax.get_legend_handles_labels()
+    right = ax.bbox.x1
+    if validation_ax is not None:
+        more_handles, more_labels = validation_ax.get_legend_handles_labels()
+        handles, labels = handles + more_handles, labels + more_labels
+        right = max(right, validation_ax.yaxis.get_tightbbox().x1)
+    if not named and len(handles) < 2:
+        return
+    figure = ax.figure
+    beside = ScaledTranslation((right - ax.bbox.x1) / figure.dpi + _LEGEND_PAD, 0,
+                               figure.dpi_scale_trans)
+    ax.legend(handles, labels, loc="upper left", bbox_to_anchor=(1, 1),
+              bbox_transform=ax.transAxes + beside, borderaxespad=0)
 
 
 class MisclassifiedImagesDisplay:

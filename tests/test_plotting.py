@@ -2,11 +2,12 @@
 
 import subprocess
 import sys
+import warnings
 
 import numpy as np
 import pytest
 from sklearn.datasets import make_classification
-from sklearn.exceptions import NotFittedError
+from sklearn.exceptions import ConvergenceWarning, NotFittedError
 
 from skdnn import LLayerClassifier, LLayerRegressor
 from skdnn.plotting import LossCurveDisplay, MisclassifiedImagesDisplay
@@ -90,9 +91,11 @@ def test_loss_curve_shows_validation_scores_on_a_second_axis():
     np.testing.assert_array_equal(display.validation_line_.get_ydata(), clf.validation_scores_)
     assert display.validation_ax_ is not display.ax_
     assert display.validation_ax_.get_ylabel() == "Validation score"
-    assert display.validation_line_.get_color() != display.line_.get_color()
+    # One colour per model, so that models can share an axes; the style tells the curves apart.
+    assert display.validation_line_.get_color() == display.line_.get_color()
+    assert display.validation_line_.get_linestyle() != display.line_.get_linestyle()
     assert [t.get_text() for t in display.ax_.get_legend().get_texts()] == \
-        ["net training cost", "Validation score"]
+        ["net training cost", "net validation score"]
 
 
 def test_loss_curve_of_lbfgs_has_no_learning_rate_title():
@@ -106,6 +109,123 @@ def test_loss_curve_of_lbfgs_has_no_learning_rate_title():
 def test_loss_curve_of_unfitted_estimator_raises():
     with pytest.raises(NotFittedError):
         LossCurveDisplay.from_estimator(LLayerClassifier())
+
+
+@pytest.fixture(scope="module")
+def early_stopped_pair():
+    """Two classifiers fitted with early stopping, to be drawn on one axes."""
+    X, y = make_classification(80, 4, random_state=0)
+    models = {}
+    for name, layers in [("small", (3,)), ("wide", (8,))]:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            models[name] = LLayerClassifier(layers, solver="adam", learning_rate=0.01,
+                                            max_iter=30, early_stopping=True,
+                                            n_iter_no_change=30, random_state=0).fit(X, y)
+    return models
+
+
+def legend_texts(ax):
+    return [text.get_text() for text in ax.get_legend().get_texts()]
+
+
+def rendered(figure, tmp_path, name):
+    """Save ``figure`` as a PNG, so that every extent below is the one drawn."""
+    path = tmp_path / name
+    figure.savefig(path)
+    assert path.stat().st_size > 0
+    return figure.canvas.get_renderer()
+
+
+def test_loss_curve_draws_the_held_out_cost_from_arrays():
+    train, held_out, scores = [0.9, 0.6, 0.4], [1.0, 0.8, 0.7], [0.5, 0.7, 0.8]
+    display = LossCurveDisplay(train, scores, validation_loss_curve=held_out,
+                               estimator_name="net").plot()
+    np.testing.assert_array_equal(display.validation_loss_line_.get_ydata(), held_out)
+    assert display.validation_loss_line_.axes is display.ax_
+    assert display.validation_loss_line_.get_color() == display.line_.get_color()
+    assert display.validation_loss_line_.get_linestyle() == "--"
+    assert legend_texts(display.ax_) == ["net training cost", "net validation cost",
+                                         "net validation score"]
+    without = LossCurveDisplay(train, scores).plot()
+    assert without.validation_loss_line_ is None and len(without.ax_.get_lines()) == 1
+
+
+def test_loss_curve_from_estimator_reads_the_held_out_cost(early_stopped_pair):
+    clf = early_stopped_pair["small"]
+    assert LossCurveDisplay.from_estimator(clf).validation_loss_line_ is None
+    held_out = list(np.linspace(1.0, 0.5, len(clf.loss_curve_)))
+    clf.validation_loss_curve_ = held_out
+    try:
+        display = LossCurveDisplay.from_estimator(clf)
+    finally:
+        del clf.validation_loss_curve_
+    np.testing.assert_array_equal(display.validation_loss_line_.get_ydata(), held_out)
+    np.testing.assert_array_equal(display.validation_loss_line_.get_xdata(),
+                                  np.arange(len(held_out)))
+
+
+def test_two_models_on_one_axes_keep_their_legend_entries(early_stopped_pair, tmp_path):
+    fig, ax = plt.subplots(layout="constrained")
+    displays = [LossCurveDisplay.from_estimator(clf, ax=ax, name=name)
+                for name, clf in early_stopped_pair.items()]
+    rendered(fig, tmp_path, "two_models.png")
+    # Costs on the left axes first, then the scores on the right one.
+    assert legend_texts(ax) == ["small training cost", "wide training cost",
+                                "small validation score", "wide validation score"]
+    # The scores share one right-hand scale rather than stacking twin axes.
+    assert len(fig.axes) == 2
+    assert displays[0].validation_ax_ is displays[1].validation_ax_
+    small, wide = displays
+    assert small.line_.get_color() != wide.line_.get_color()
+    assert [small.validation_line_.get_color(), wide.validation_line_.get_color()] == \
+        [small.line_.get_color(), wide.line_.get_color()]
+
+
+def test_one_legend_lists_displays_of_any_kind_and_your_own_lines():
+    _, ax = plt.subplots()
+    ax.plot([0, 2], [0.5, 0.5], label="baseline")
+    LossCurveDisplay([0.9, 0.6, 0.4], [0.5, 0.7, 0.8], estimator_name="a").plot(ax=ax)
+    LossCurveDisplay([0.8, 0.5, 0.3], estimator_name="b").plot(ax=ax)
+    assert legend_texts(ax) == ["baseline", "a training cost", "b training cost",
+                                "a validation score"]
+
+
+def test_axes_sharing_x_do_not_share_their_score_axis():
+    _, (top, bottom) = plt.subplots(2, 1, sharex=True)
+    upper = LossCurveDisplay([0.9, 0.6], [0.5, 0.7], estimator_name="a").plot(ax=top)
+    lower = LossCurveDisplay([0.8, 0.5], [0.6, 0.9], estimator_name="b").plot(ax=bottom)
+    assert upper.validation_ax_ is not lower.validation_ax_
+    assert legend_texts(top) == ["a training cost", "a validation score"]
+    assert legend_texts(bottom) == ["b training cost", "b validation score"]
+
+
+def overlaps(box, other):
+    return box.x0 < other.x1 and other.x0 < box.x1 and box.y0 < other.y1 and other.y0 < box.y1
+
+
+@pytest.mark.parametrize("own_axes", [False, True])
+def test_legend_hides_no_curve(own_axes, early_stopped_pair, tmp_path):
+    ax = plt.subplots(layout="constrained")[1] if own_axes else None
+    for name, clf in early_stopped_pair.items():
+        clf.validation_loss_curve_ = list(np.asarray(clf.loss_curve_) + 0.05)
+        try:
+            display = LossCurveDisplay.from_estimator(clf, ax=ax, name=name)
+        finally:
+            del clf.validation_loss_curve_
+        ax = display.ax_
+    renderer = rendered(display.figure_, tmp_path, f"legend_{own_axes}.png")
+    legend = display.ax_.get_legend().get_window_extent(renderer)
+    lines = display.ax_.get_lines() + display.validation_ax_.get_lines()
+    assert len(lines) == 6 and len(legend_texts(display.ax_)) == 6
+    for line in lines:
+        assert not overlaps(legend, line.get_window_extent(renderer)), line.get_label()
+    # Outside both axes, clear of the scores' tick labels, and inside the saved figure.
+    assert not overlaps(legend, display.ax_.bbox)
+    assert not overlaps(legend, display.validation_ax_.yaxis.get_tightbbox(renderer))
+    figure_box = display.figure_.bbox
+    assert figure_box.x0 <= legend.x0 and legend.x1 <= figure_box.x1
+    assert figure_box.y0 <= legend.y0 and legend.y1 <= figure_box.y1
 
 
 # --- MisclassifiedImagesDisplay ---
