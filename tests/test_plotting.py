@@ -95,7 +95,7 @@ def test_loss_curve_shows_validation_scores_on_a_second_axis():
     assert display.validation_line_.get_color() == display.line_.get_color()
     assert display.validation_line_.get_linestyle() != display.line_.get_linestyle()
     assert [t.get_text() for t in display.ax_.get_legend().get_texts()] == \
-        ["net training cost", "net validation score"]
+        ["net training cost", "net validation cost", "net validation score"]
 
 
 def test_loss_curve_of_lbfgs_has_no_learning_rate_title():
@@ -153,16 +153,15 @@ def test_loss_curve_draws_the_held_out_cost_from_arrays():
 
 def test_loss_curve_from_estimator_reads_the_held_out_cost(early_stopped_pair):
     clf = early_stopped_pair["small"]
-    assert LossCurveDisplay.from_estimator(clf).validation_loss_line_ is None
-    held_out = list(np.linspace(1.0, 0.5, len(clf.loss_curve_)))
-    clf.validation_loss_curve_ = held_out
-    try:
-        display = LossCurveDisplay.from_estimator(clf)
-    finally:
-        del clf.validation_loss_curve_
+    held_out = clf.validation_loss_curve_
+    assert len(held_out) == len(clf.loss_curve_)
+    display = LossCurveDisplay.from_estimator(clf)
     np.testing.assert_array_equal(display.validation_loss_line_.get_ydata(), held_out)
     np.testing.assert_array_equal(display.validation_loss_line_.get_xdata(),
                                   np.arange(len(held_out)))
+    without = LLayerClassifier((3,), max_iter=5).fit(*make_classification(40, 4, random_state=0))
+    assert without.validation_loss_curve_ is None
+    assert LossCurveDisplay.from_estimator(without).validation_loss_line_ is None
 
 
 def test_two_models_on_one_axes_keep_their_legend_entries(early_stopped_pair, tmp_path):
@@ -171,7 +170,8 @@ def test_two_models_on_one_axes_keep_their_legend_entries(early_stopped_pair, tm
                 for name, clf in early_stopped_pair.items()]
     rendered(fig, tmp_path, "two_models.png")
     # Costs on the left axes first, then the scores on the right one.
-    assert legend_texts(ax) == ["small training cost", "wide training cost",
+    assert legend_texts(ax) == ["small training cost", "small validation cost",
+                                "wide training cost", "wide validation cost",
                                 "small validation score", "wide validation score"]
     # The scores share one right-hand scale rather than stacking twin axes.
     assert len(fig.axes) == 2
