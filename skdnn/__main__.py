@@ -1,9 +1,11 @@
 """``python -m skdnn``: train the course's L-layer network and report its accuracy.
 
 Uses the cat vs non-cat images when ``SKDNN_DATA`` (or ``~/skdnn_data``)
-holds them, and otherwise scikit-learn's digits, saying which it used.
+holds them, and otherwise scikit-learn's digits, saying which it used and
+where it looked for the images.
 """
 
+import argparse
 import sys
 
 from sklearn.datasets import load_digits
@@ -24,16 +26,28 @@ def load_demo_data():
         X_test, y_test = load_catvnoncat("test", return_X_y=True)
         return (f"cat vs non-cat images from {get_data_home()}", 0.0075, X_train, X_test,
                 y_train, y_test)
-    except FileNotFoundError:
+    except FileNotFoundError as exc:
         X, y = load_digits(return_X_y=True)
         X_train, X_test, y_train, y_test = train_test_split(X / 16.0, y, test_size=0.25,
                                                             random_state=0, stratify=y)
-        return ("scikit-learn's digits (no cat images found: set SKDNN_DATA to the folder "
-                "holding train_catvnoncat.h5 to use them)", 0.1, X_train, X_test, y_train, y_test)
+        return (f"scikit-learn's digits, because the cat images were not found ({exc})",
+                0.1, X_train, X_test, y_train, y_test)
 
 
-def main():
-    """Run the demo; returns the process exit code."""
+def main(argv=None):
+    """Run the demo; returns the process exit code.
+
+    Parameters
+    ----------
+    argv : list of str, default=None
+        Command-line arguments (``sys.argv[1:]`` when None); only ``--help``.
+    """
+    argparse.ArgumentParser(
+        prog="python -m skdnn",
+        description="Train the course's L-layer network (layers 20, 7, 5, gradient descent, "
+                    "2500 iterations) and print its train and test accuracy. Uses the cat vs "
+                    "non-cat images from $SKDNN_DATA (else ~/skdnn_data), or scikit-learn's "
+                    "digits when they are not there.").parse_args(argv)
     name, learning_rate, X_train, X_test, y_train, y_test = load_demo_data()
     print(f"Data: {name}")
     print(f"{X_train.shape[0]} training and {X_test.shape[0]} test examples, "

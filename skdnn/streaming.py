@@ -143,16 +143,20 @@ def iter_hdf5_chunks(source, keys, chunk_rows=4096, *, shuffle_chunks=False,
         raise ValueError("keys must name at least one dataset.")
     rng = check_random_state(random_state) if shuffle_chunks else None
     with _Opened(source) as group:
-        datasets = _datasets(group, keys)
-        n_rows = datasets[0].shape[0]
-        n_chunks = -(-n_rows // chunk_rows)
-        order = rng.permutation(n_chunks) if shuffle_chunks else range(n_chunks)
-        for i in order:
-            start = int(i) * chunk_rows
-            stop = min(start + chunk_rows, n_rows)
-            chunk = tuple(d[start:stop] for d in datasets)
+        for _, chunk in _slices(group, keys, chunk_rows, rng):
             yield chunk[0] if single else chunk
             del chunk  # before reading the next slice: one slice in memory at a time
+
+
+def _slices(group, keys, chunk_rows, rng):
+    """Yield ``(rows, chunk)``: the slice's row range and its tuple of arrays."""
+    datasets = _datasets(group, keys)
+    n_rows = datasets[0].shape[0]
+    n_chunks = -(-n_rows // chunk_rows)
+    order = range(n_chunks) if rng is None else rng.permutation(n_chunks)
+    for i in order:
+        rows = range(int(i) * chunk_rows, min((int(i) + 1) * chunk_rows, n_rows))
+        yield rows, tuple(d[rows.start:rows.stop] for d in datasets)
 
 
 def partial_fit_hdf5(estimator, source, X_key, y_key, *, chunk_rows=4096, classes=None,
@@ -266,8 +270,7 @@ def partial_fit_hdf5(estimator, source, X_key, y_key, *, chunk_rows=4096, classe
     kwargs = {} if classes is None else {"classes": classes}
     with _Opened(source) as group:
         for _ in range(n_epochs):
-            for chunk in iter_hdf5_chunks(group, keys, chunk_rows,
-                                          shuffle_chunks=shuffle_chunks, random_state=rng):
+            for rows, chunk in _slices(group, keys, chunk_rows, rng):
                 X, y = chunk[0], chunk[1]
                 if X.ndim > 2:
                     X = X.reshape(X.shape[0], -1)
@@ -275,7 +278,11 @@ def partial_fit_hdf5(estimator, source, X_key, y_key, *, chunk_rows=4096, classe
                     X = transform(X)
                 if sample_weight_key is not None:
                     kwargs["sample_weight"] = chunk[2]
-                estimator.partial_fit(X, y, **kwargs)
+                try:
+                    estimator.partial_fit(X, y, **kwargs)
+                except ValueError as exc:
+                    raise ValueError(f"Rows {rows.start} to {rows.stop - 1} of {keys} in "
+                                     f"{group.file.filename!r}: {exc}") from exc
                 del chunk, X, y  # before the next read
                 kwargs.pop("sample_weight", None)
     return estimator

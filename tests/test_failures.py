@@ -282,3 +282,23 @@ def test_coefs_before_fit_is_not_fitted_error():
         LLayerClassifier().coefs_
     with pytest.raises(NotFittedError):
         LLayerRegressor().intercepts_
+
+
+# --- the demo ---
+
+def test_demo_help_prints_usage_and_trains_nothing(capsys):
+    from skdnn.__main__ import main
+
+    with pytest.raises(SystemExit) as exit_info:
+        main(["--help"])
+    assert exit_info.value.code == 0
+    out = capsys.readouterr().out
+    assert "usage: python -m skdnn" in out and "SKDNN_DATA" in out and "Cost" not in out
+
+
+def test_demo_says_where_it_looked_for_the_images(tmp_path, monkeypatch):
+    from skdnn.__main__ import load_demo_data
+
+    monkeypatch.setenv("SKDNN_DATA", str(tmp_path))
+    name = load_demo_data()[0]
+    assert "digits" in name and str(tmp_path) in name

@@ -214,3 +214,14 @@ def test_partial_fit_hdf5_needs_partial_fit_and_a_path_or_group(blobs):
         partial_fit_hdf5(SVC(), blobs[0], "X", "y")
     with pytest.raises(TypeError, match="source must be a path"):
         partial_fit_hdf5(LLayerClassifier(), np.zeros((3, 2)), "X", "y")
+
+
+def test_a_nan_in_the_file_names_its_slice(tmp_path):
+    path = tmp_path / "nan.h5"
+    X = np.random.RandomState(0).randn(100, 3)
+    X[57, 1] = np.nan
+    with h5py.File(path, "w") as f:
+        f["X"], f["y"] = X, (X[:, 0] > 0).astype(int)
+    with pytest.raises(ValueError, match=r"Rows 50 to 74 of \['X', 'y'\] in .*nan\.h5.*NaN"):
+        partial_fit_hdf5(LLayerClassifier((3,), solver="adam"), path, "X", "y",
+                         chunk_rows=25, classes=[0, 1])
