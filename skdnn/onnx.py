@@ -146,12 +146,10 @@ def _activate(scope, container, Z, activation, proto_dtype):
 def _label_constants(scope, est):
     """The class labels as an ONNX tensor type and values (class indices with ``nocl``)."""
     classes = np.asarray(get_label_classes(scope, est))
+    # Float labels are whole numbers (scikit-learn refuses others as continuous);
+    # like skl2onnx for scikit-learn's classifiers, numeric labels become int64.
     if classes.dtype.kind in "biuf":
-        labels = classes.astype(np.int64)
-        if classes.dtype.kind == "f" and not np.array_equal(labels, classes):
-            raise ValueError(f"ONNX labels are integers or strings; classes_={classes} are "
-                             "floats with a fractional part. Fit on integer or string labels.")
-        return onnx_proto.TensorProto.INT64, labels
+        return onnx_proto.TensorProto.INT64, classes.astype(np.int64)
     return onnx_proto.TensorProto.STRING, np.array([str(c).encode("utf-8") for c in classes])
 
 
