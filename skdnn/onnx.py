@@ -153,6 +153,12 @@ def _label_constants(scope, est):
     return onnx_proto.TensorProto.STRING, np.array([str(c).encode("utf-8") for c in classes])
 
 
+def _above_half(scope, container, P, proto_dtype):
+    """``P > 0.5``: ``predict``'s rule for a sigmoid output (LabelBinarizer's threshold)."""
+    half = _scalar(scope, container, "half", proto_dtype, 0.5)
+    return _add_node(scope, container, "Greater", [P, half], "above_half")
+
+
 def convert_llayer_classifier(scope, operator, container):
     """skl2onnx converter of :class:`~skdnn.LLayerClassifier`.
 
@@ -176,8 +182,7 @@ def convert_llayer_classifier(scope, operator, container):
     P = _forward_pass(scope, operator, container)
     if _is_multilabel(est):
         container.add_node("Identity", [P], proba_name, name=scope.get_unique_operator_name("Id"))
-        above = _add_node(scope, container, "Greater",
-                          [P, _scalar(scope, container, "half", proto_dtype, 0.5)], "above_half")
+        above = _above_half(scope, container, P, proto_dtype)
         container.add_node("Cast", [above], label_name, to=onnx_proto.TensorProto.INT64,
                            name=scope.get_unique_operator_name("Cast"))
         return
@@ -187,8 +192,7 @@ def convert_llayer_classifier(scope, operator, container):
                              "negative_proba")
         container.add_node("Concat", [negative, P], proba_name, axis=1,
                            name=scope.get_unique_operator_name("Concat"))
-        above = _add_node(scope, container, "Greater",
-                          [P, _scalar(scope, container, "half", proto_dtype, 0.5)], "above_half")
+        above = _above_half(scope, container, P, proto_dtype)
         index = _add_node(scope, container, "Cast", [above], "index",
                           to=onnx_proto.TensorProto.INT64)
         flat = _add_constant(scope, container, "flat", onnx_proto.TensorProto.INT64, [-1])
