@@ -22,7 +22,7 @@ from skdnn.datasets import get_data_home
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = sorted((ROOT / "examples").glob("*.py"))
-OPTIONAL = {"matplotlib", "pandas"}
+OPTIONAL = {"matplotlib", "pandas", "skl2onnx", "onnxruntime"}
 TIMEOUT = 900  # seconds; every example takes well under a minute on two idle cores
 
 # ENGINE.md, "The published table": costs at iterations 0, 100, ..., 400, accuracies.
