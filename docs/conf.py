@@ -50,7 +50,9 @@ extensions = [
 templates_path = ["_templates"]
 exclude_patterns = ["_build", "Thumbs.db", ".DS_Store", "auto_examples/*.ipynb",
                     "auto_examples/*.py", "auto_examples/*.zip", "auto_examples/*.md5",
-                    "auto_examples/*.json"]
+                    "auto_examples/*.json",
+                    # Included by user_guide/settings.rst, not a page of its own.
+                    "user_guide/settings_table.rst"]
 default_role = "literal"
 root_doc = "index"
 

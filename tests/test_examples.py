@@ -81,10 +81,25 @@ def test_examples_found():
         assert docstring and "\n===" in docstring, f"{path.name} has no gallery title"
 
 
-@pytest.mark.parametrize("path", [p for p in EXAMPLES if p.name != "plot_cat_table.py"],
+@pytest.mark.parametrize("path", [p for p in EXAMPLES if p.name not in
+                                  {"plot_cat_table.py", "plot_choosing_settings.py"}],
                          ids=lambda p: p.name)
 def test_example_runs(path, tmp_path):
     _run(path, tmp_path)
+
+
+def _scores(rst):
+    return [float(line.split("- ")[1]) for line in rst.splitlines()
+            if re.fullmatch(r"\s+- -?[0-9.]+", line)]
+
+
+def test_settings_page_table_is_what_its_script_prints(tmp_path):
+    printed = _run(ROOT / "examples" / "plot_choosing_settings.py", tmp_path)
+    page = (ROOT / "docs" / "user_guide" / "settings_table.rst").read_text(encoding="utf-8")
+    # The same rows and columns, and scores equal but for the BLAS's last-digit rounding.
+    assert re.sub(r"-?[0-9]+\.[0-9]+", "x", printed) == re.sub(r"-?[0-9]+\.[0-9]+", "x", page)
+    assert len(_scores(page)) == 18
+    assert _scores(printed) == pytest.approx(_scores(page), abs=0.005)
 
 
 def test_cat_table_without_data_exits_cleanly(tmp_path):
