@@ -19,50 +19,17 @@ import numpy as np
 from sklearn.base import BaseEstimator, is_classifier
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import train_test_split
-from sklearn.utils import check_random_state, gen_batches
+from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
 
 from . import _diagnostics, engine
 from ._lbfgs import minimize_lbfgs
+from ._predicting import network_outputs
+from ._stopping import FloatingPointLog, TrainingDiverged, count_no_improvement
 from ._warnings import user_stacklevel
 
 HIDDEN_ACTIVATIONS = sorted(set(engine.ACTIVATIONS) - {"softmax"})
-
-# Memory for the activations of one chunk of rows at predict time: it bounds
-# predict_proba's extra memory whatever the number of rows, and keeps chunks
-# large enough (thousands of rows) that BLAS calls, not Python, set the pace.
-PREDICT_CHUNK_BYTES = 32 * 2**20
-
-
-def count_no_improvement(count, best, value, tol):
-    """One epoch of patience, for ``tol`` and ``early_stopping`` alike.
-
-    Parameters
-    ----------
-    count : int
-        Epochs without an improvement of more than ``tol`` so far.
-    best : float
-        The best value so far (higher is better).
-    value : float
-        This epoch's value.
-    tol : float
-        The improvement that resets the count.
-
-    Returns
-    -------
-    count : int
-    best : float
-    is_best : bool
-        Whether ``value`` is the best so far.
-    """
-    count = 0 if value > best + tol else count + 1
-    return count, max(best, value), value > best
-
-
-class TrainingDiverged(ValueError):
-    """Raised inside a fit when the loss or the parameters become non-finite."""
-
 
 class BaseLLayer(BaseEstimator):
     """Base class of the L-layer estimators; not meant to be used directly."""
@@ -265,7 +232,7 @@ class BaseLLayer(BaseEstimator):
                                                                      n_held_out)
         activations = [*hidden_activations, self.out_activation_]
         first_epoch = self.n_iter_
-        log = _FloatingPointLog()
+        log = FloatingPointLog()
         with np.errstate(over="call", invalid="call", divide="call", call=log):
             if self.solver == "lbfgs":
                 self._run_lbfgs(X.T, Y.T, activations, sample_weight, log)
@@ -442,26 +409,8 @@ class BaseLLayer(BaseEstimator):
     # --- predicting ---
 
     def _outputs(self, X):
-        """Output activations for validated ``X`` (scikit-learn layout), in chunks."""
-        dtype = self.parameters_["W1"].dtype
-        activations = self._activations()
-        out = np.empty((X.shape[0], self.n_outputs_), dtype=dtype)
-        workspace = engine.Workspace()
-        units = sum(self.parameters_[f"b{l}"].shape[0] for l in range(1, self.n_layers_))
-        row_bytes = (2 * units + (X.shape[1] if X.dtype != dtype else 0)) * dtype.itemsize
-        chunk_rows = int(np.clip(PREDICT_CHUNK_BYTES // row_bytes, 256, 65536))
-        for rows in gen_batches(X.shape[0], chunk_rows):
-            Xc = X[rows]
-            if Xc.dtype != dtype:
-                Xc = Xc.astype(dtype)
-                if not _all_finite(Xc):
-                    raise ValueError(f"X holds values beyond the range of this {dtype} model "
-                                     f"(largest magnitude {np.finfo(dtype).max:.3g}); scale X "
-                                     "or fit the model on float64 data.")
-            AL, _ = engine.forward_propagation(Xc.T, self.parameters_, activations,
-                                               workspace=workspace)
-            out[rows] = AL.T
-        return out
+        """Output activations for validated ``X`` (scikit-learn layout)."""
+        return network_outputs(X, self.parameters_, self._activations())
 
     def _forward(self, X):
         """Output activations for ``X``; a ``ValueError`` rather than NaN or infinity."""
@@ -481,21 +430,3 @@ class BaseLLayer(BaseEstimator):
         tags = super().__sklearn_tags__()
         tags.input_tags.sparse = True
         return tags
-
-
-def _all_finite(X):
-    return np.isfinite(X.data if hasattr(X, "data") and not isinstance(X, np.ndarray)
-                       else X).all()
-
-
-class _FloatingPointLog:
-    """``np.errstate`` callback: the epochs with a floating-point error, and notes for the end."""
-
-    def __init__(self):
-        self.epoch = 0
-        self.epochs = []
-        self.notes = []
-
-    def __call__(self, kind, flag):
-        if not self.epochs or self.epochs[-1] != self.epoch:
-            self.epochs.append(self.epoch)
