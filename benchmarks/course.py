@@ -58,6 +58,10 @@ def mlp_model(n_samples, n_iter):
                          random_state=1)
 
 
+def _close(a, b):
+    return all(np.allclose(a[k], b[k], rtol=1e-6, atol=1e-9) for k in a)
+
+
 def _max_difference(a, b):
     return max(float(np.max(np.abs(a[k] - b[k]))) for k in a)
 
@@ -83,10 +87,6 @@ def _checks(X, y, X_course, Y_course, dims, n_iter):
     return lines
 
 
-def _close(a, b):
-    return all(np.allclose(a[k], b[k], rtol=1e-6, atol=1e-9) for k in a)
-
-
 def run(quick=False, repeats=None, iterations=None):
     """Run the course benchmark and return its :class:`Section`."""
     repeats = repeats or (2 if quick else 5)
@@ -104,7 +104,10 @@ def run(quick=False, repeats=None, iterations=None):
             return timed(mlp_model(X.shape[0], n_iter).fit, X, y)
 
     def steps(step, *args):
-        return lambda: timed(lambda: [step(*args) for _ in range(n_iter)])
+        def iterations():
+            for _ in range(n_iter):
+                step(*args)
+        return lambda: timed(iterations)
 
     contenders = {
         "skdnn": lambda: timed(LLayerClassifier(LAYERS, random_state=1, max_iter=n_iter).fit,

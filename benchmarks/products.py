@@ -45,7 +45,6 @@ class ProductPlan:
         dims = list(layer_sizes)
         if X is None:
             X = rng.standard_normal((m, dims[0])).astype(dtype)
-        self.input = X
         L = len(dims) - 1
         self.weights = [rng.standard_normal((dims[l], dims[l - 1])).astype(dtype)
                         for l in range(1, L + 1)]
