@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-__all__ = ["Ratio", "Section", "alternate", "machine_line", "median", "timed"]
+__all__ = ["Ratio", "Section", "alternate", "machine_line", "markdown_table", "median", "timed"]
 
 
 def timed(function, *args, **kwargs):
@@ -104,6 +104,7 @@ class Ratio:
 
     @property
     def target_text(self):
+        """The target as printed, e.g. ``"<= 0.8"``, or ``"-"`` without one."""
         return "-" if self.op is None else f"{self.op} {_number(self.target)}"
 
 
@@ -143,10 +144,11 @@ class Section:
         lines = [f"## {self.title}", ""]
         lines += [f"{line}  " if i < len(self.setup) - 1 else line
                   for i, line in enumerate(self.setup)]
-        lines += [""] + _table(self.headers, self.rows) + [""]
-        lines += _table(["ratio", "value (medians)", "from best runs", "target", "result"],
-                        [[r.label, r.value, "-" if r.best is None else r.best, r.target_text,
-                          r.result] for r in self.ratios])
+        lines += [""] + markdown_table(self.headers, self.rows) + [""]
+        ratio_rows = [[r.label, r.value, "-" if r.best is None else r.best, r.target_text,
+                       r.result] for r in self.ratios]
+        lines += markdown_table(["ratio", "value (medians)", "from best runs", "target",
+                                 "result"], ratio_rows)
         if self.notes:
             lines += [""] + [f"- {note}" for note in self.notes]
         return "\n".join(lines) + "\n"
@@ -184,7 +186,19 @@ def _number(x):
     return f"{x:.2e}"
 
 
-def _table(headers, rows):
+def markdown_table(headers, rows):
+    """The lines of a Markdown table; numbers get 3 significant digits.
+
+    Parameters
+    ----------
+    headers : list of str
+    rows : list of list
+        Strings as they are, numbers formatted.
+
+    Returns
+    -------
+    lines : list of str
+    """
     cells = [[_number(c) if not isinstance(c, str) else c for c in row] for row in rows]
     out = ["| " + " | ".join(headers) + " |", "|" + "|".join(" --- " for _ in headers) + "|"]
     out += ["| " + " | ".join(row) + " |" for row in cells]

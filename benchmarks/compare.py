@@ -1,12 +1,14 @@
-"""Compare two versions of the engine in one process: ``python -m benchmarks.compare``.
+"""Compare two versions of skdnn in one process: ``python -m benchmarks.compare``.
 
 On a machine whose speed drifts from minute to minute, two benchmark runs
 made minutes apart can differ by more than the change being measured. This
-tool loads a second copy of ``skdnn`` (from a git revision or a folder) next
-to the working one, and times both on mini-batch Adam epochs of the
-mini-batch benchmark's network, alternating in short trials; the verdict is
-the median of the per-trial ratios, each ratio taken from two runs seconds
-apart.
+tool imports a second copy of ``skdnn`` (from a git revision or a folder)
+under the package name ``skdnn_other``, next to the working tree's, and times
+both versions' ``LLayerClassifier.fit`` alternately in short trials, on the
+public API only: the course run (full-batch gradient descent on the cat
+images, or data of their shape) and a mini-batch Adam epoch. The verdict of
+each workload is the median of the per-trial ratios, each from two fits
+seconds apart.
 
     python -m benchmarks.compare --rev HEAD~1            # working tree / HEAD~1
     python -m benchmarks.compare --path ../other/skdnn   # working tree / a folder
@@ -14,6 +16,7 @@ apart.
 
 import argparse
 import importlib
+import re
 import shutil
 import statistics
 import subprocess
@@ -24,13 +27,29 @@ from pathlib import Path
 
 import numpy as np
 
-from benchmarks.minibatch import BATCH, engine_trainer, make_data
+from benchmarks import course, minibatch
 
 OTHER = "skdnn_other"
+WORKLOADS = ("course", "minibatch")
+_ABSOLUTE_IMPORT = re.compile(r"^(\s*)(from|import) skdnn\b", re.MULTILINE)
 
 
 def load_other(rev=None, path=None):
-    """Import another version of skdnn under the name ``skdnn_other``."""
+    """Import another version of skdnn as the package ``skdnn_other``.
+
+    Parameters
+    ----------
+    rev : str, optional
+        A git revision of this repository; its ``skdnn`` folder is used.
+    path : str or Path, optional
+        A folder holding another version's ``skdnn`` package.
+
+    Returns
+    -------
+    package : module
+        ``skdnn_other``; absolute imports of ``skdnn`` inside it are renamed
+        so that the copy never reaches back into the working tree's package.
+    """
     folder = Path(tempfile.mkdtemp(prefix="skdnn-compare-"))
     target = folder / OTHER
     if rev is not None:
@@ -39,35 +58,52 @@ def load_other(rev=None, path=None):
         subprocess.run(["tar", "-x", "-C", str(folder)], input=archive, check=True)
         (folder / "skdnn").rename(target)
     else:
-        shutil.copytree(path, target)
+        shutil.copytree(path, target, ignore=shutil.ignore_patterns("__pycache__"))
+    for source in target.rglob("*.py"):
+        text = source.read_text()
+        source.write_text(_ABSOLUTE_IMPORT.sub(rf"\1\2 {OTHER}", text))
     sys.path.insert(0, str(folder))
-    return importlib.import_module(OTHER + ".engine")
+    return importlib.import_module(OTHER)
 
 
-def compare(other, steps=60, trials=40, n_samples=60000):
-    """Median of paired time ratios (this engine / the other), and the times.
+def fits(package, workload, course_iterations, n_samples):
+    """A callable fitting ``package``'s ``LLayerClassifier`` on ``workload``'s data."""
+    estimator = package.LLayerClassifier
+    if workload == "course":
+        X, y, _ = course.load_data()
+        return lambda: estimator(course.LAYERS, random_state=1,
+                                 max_iter=course_iterations).fit(X, y)
+    X, y = minibatch.make_data(n_samples)
+    return lambda: minibatch.fit_quietly(
+        minibatch.skdnn_model(estimator=estimator), X, y)
+
+
+def compare(this, other, trials):
+    """Time ``this`` and ``other`` alternately, ``trials`` times each.
+
+    Parameters
+    ----------
+    this, other : callable
+        Each runs one fit.
+    trials : int
 
     Returns
     -------
     ratios : list of float
+        ``this / other`` of each trial.
     times : dict of str to list of float
-        Milliseconds per step, by engine.
+        Seconds of each fit, under ``"this"`` and ``"other"``.
     """
-    from skdnn import engine as this
-
-    X, y = make_data(n_samples)
-    trainers = {"this": engine_trainer(this, X, y), "other": engine_trainer(other, X, y)}
-    times = {name: [] for name in trainers}
-    rows = steps * BATCH
+    contenders = {"this": this, "other": other}
+    for run in contenders.values():
+        run()  # warm-up: imports, BLAS buffers
+    times = {name: [] for name in contenders}
     for trial in range(trials):
-        start = (trial * 7919 * BATCH) % max(1, n_samples - rows)
-        order = ("this", "other") if trial % 2 == 0 else ("other", "this")
-        for name in order:
-            begin = time.perf_counter()
-            trainers[name](start, rows, trial)
-            times[name].append(1e3 * (time.perf_counter() - begin) / steps)
-    ratios = [a / b for a, b in zip(times["this"], times["other"])]
-    return ratios, times
+        for name in ("this", "other") if trial % 2 == 0 else ("other", "this"):
+            start = time.perf_counter()
+            contenders[name]()
+            times[name].append(time.perf_counter() - start)
+    return [a / b for a, b in zip(times["this"], times["other"])], times
 
 
 def main(argv=None):
@@ -75,19 +111,32 @@ def main(argv=None):
     which = parser.add_mutually_exclusive_group(required=True)
     which.add_argument("--rev", help="git revision of the other version")
     which.add_argument("--path", help="folder of the other version's skdnn package")
-    parser.add_argument("--steps", type=int, default=60, help="Adam steps per trial")
-    parser.add_argument("--trials", type=int, default=40, help="trials per version")
-    parser.add_argument("--samples", type=int, default=60000, help="rows of the data")
+    parser.add_argument("--workloads", default=",".join(WORKLOADS),
+                        help=f"comma-separated subset of {', '.join(WORKLOADS)}")
+    parser.add_argument("--trials", type=int, default=20, help="fits per version")
+    parser.add_argument("--course-iterations", type=int, default=20,
+                        help="gradient-descent iterations of each course fit")
+    parser.add_argument("--samples", type=int, default=20000,
+                        help="rows of the mini-batch data (one epoch per fit)")
     args = parser.parse_args(argv)
+    workloads = [w.strip() for w in args.workloads.split(",") if w.strip()]
+    if set(workloads) - set(WORKLOADS):
+        parser.error(f"choose workloads from {list(WORKLOADS)}")
+    import skdnn
+
     other = load_other(args.rev, args.path)
-    ratios, times = compare(other, args.steps, args.trials, args.samples)
-    for name, values in times.items():
-        print(f"{name:5s} ms / step: median {statistics.median(values):.3f}, "
-              f"best {min(values):.3f}")
-    q1, q3 = np.percentile(ratios, [25, 75])
-    print(f"this / other, median of {len(ratios)} paired ratios: "
-          f"{statistics.median(ratios):.3f} (quartiles {q1:.3f}, {q3:.3f})")
+    for workload in workloads:
+        ratios, times = compare(fits(skdnn, workload, args.course_iterations, args.samples),
+                                fits(other, workload, args.course_iterations, args.samples),
+                                args.trials)
+        for name, values in times.items():
+            print(f"{workload} {name} s / fit: median {statistics.median(values):.4f}, "
+                  f"best {min(values):.4f}")
+        q1, q3 = np.percentile(ratios, [25, 75])
+        print(f"{workload} this / other, median of {len(ratios)} paired ratios: "
+              f"{statistics.median(ratios):.3f} (quartiles {q1:.3f}, {q3:.3f})")
+    return 0
 
 
 if __name__ == "__main__":
-    main()
+    raise SystemExit(main())

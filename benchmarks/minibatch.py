@@ -2,29 +2,26 @@
 
 Random data of MNIST's shape (60000 x 784, 10 classes), layers (256, 128),
 Adam with batches of 128 and learning rate 0.001; each timed run is one
-``fit`` with ``max_iter=1`` (one epoch, shuffled), for skdnn and
-``MLPClassifier`` with the same settings, in both dtypes, alternated.
-
-A third contender, in float64, is the work no implementation of this step
-can skip, alone: the batch gather, the step's matrix products (recorded from
-skdnn, replayed in its layouts) and the nine memory passes of skdnn's Adam.
-It is this benchmark's floor, as the products alone are the course run's:
-``skdnn / floor`` is what skdnn spends on everything else, and
-``floor / MLPClassifier`` is the best ratio a NumPy engine could reach in
-that run.
+``fit`` with ``max_iter=1`` (one shuffled epoch). Contenders, alternated:
+skdnn and ``MLPClassifier`` in both dtypes, a PyTorch CPU loop in both dtypes
+(when torch is installed), skdnn on a pandas DataFrame of the same float64
+data (column-ordered, as a DataFrame holds it; when pandas is installed),
+``LLayerRegressor`` and ``MLPRegressor`` on a 10-output regression of the
+same size, and the epoch's matrix products alone (each batch gathered into a
+buffer, then the step's products, from the layer sizes).
 """
 
-import time
+import importlib.util
 import warnings
 
 import numpy as np
 from sklearn.exceptions import ConvergenceWarning
-from sklearn.neural_network import MLPClassifier
+from sklearn.neural_network import MLPClassifier, MLPRegressor
 
+from benchmarks import course_loop, torch_peer
 from benchmarks._harness import Ratio, Section, alternate, median, timed
-from benchmarks.course import gradient_buffers, record_products, run_plan
-from skdnn import LLayerClassifier
-from skdnn.engine import Adam
+from benchmarks.products import ProductPlan
+from skdnn import LLayerClassifier, LLayerRegressor
 
 LAYERS = (256, 128)
 BATCH = 128
@@ -46,150 +43,59 @@ def make_data(n_samples, n_features=784, n_classes=N_CLASSES, seed=0):
     return X, y
 
 
-def skdnn_model(max_iter=1, random_state=0):
-    return LLayerClassifier(LAYERS, solver="adam", batch_size=BATCH, learning_rate=LEARNING_RATE,
-                            max_iter=max_iter, random_state=random_state)
+def skdnn_model(max_iter=1, random_state=0, layers=LAYERS, estimator=LLayerClassifier):
+    """skdnn's estimator set to this benchmark's training."""
+    return estimator(layers, solver="adam", batch_size=BATCH, learning_rate=LEARNING_RATE,
+                     max_iter=max_iter, random_state=random_state)
 
 
-def mlp_model(max_iter=1, random_state=0):
-    return MLPClassifier(hidden_layer_sizes=LAYERS, solver="adam", batch_size=BATCH,
-                         learning_rate_init=LEARNING_RATE, alpha=0.0, shuffle=True, tol=0.0,
-                         n_iter_no_change=10**9, max_iter=max_iter, random_state=random_state)
+def mlp_model(max_iter=1, random_state=0, layers=LAYERS, estimator=MLPClassifier):
+    """scikit-learn's estimator set to the same training (no penalty, no early stop)."""
+    return estimator(hidden_layer_sizes=layers, solver="adam", batch_size=BATCH,
+                     learning_rate_init=LEARNING_RATE, alpha=0.0, shuffle=True, tol=0.0,
+                     n_iter_no_change=10**9, max_iter=max_iter, random_state=random_state)
 
 
 def fit_quietly(model, X, y):
+    """``model.fit(X, y)``, without the warning that one epoch did not converge."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
         return model.fit(X, y)
 
 
-def engine_trainer(engine, X, y):
-    """Train this benchmark's network with ``engine`` directly, as ``fit`` does.
+def torch_epoch(X, y, layers=LAYERS):
+    """A contender timing one PyTorch epoch on ``X``, from fresh weights."""
+    initial = course_loop.initialize_parameters_deep([X.shape[1], *layers, N_CLASSES])
+    return lambda: timed(torch_peer.adam_epoch, initial, X, y, BATCH, LEARNING_RATE)
 
-    Parameters
-    ----------
-    engine : module
-        ``skdnn.engine``, or another version of it.
-    X : ndarray of shape (n_samples, n_features)
-    y : ndarray of shape (n_samples,)
 
-    Returns
-    -------
-    train : callable
-        ``train(start, rows, seed)`` takes the mini-batch Adam steps of one
-        shuffled pass over ``rows`` rows of ``X`` from ``start``; the
-        parameters, workspace and optimiser carry over from call to call.
+def products_epoch(X, layers=LAYERS, n_outputs=N_CLASSES):
+    """A contender timing an epoch of matrix products alone on ``X``.
+
+    Each step gathers a batch of shuffled rows into one buffer (every
+    implementation has to bring the batch's rows together), then computes a
+    full batch's products, as :class:`benchmarks.products.ProductPlan` does.
     """
-    Y = np.asfortranarray(np.eye(N_CLASSES, dtype=X.dtype)[y].T)
-    dims = [X.shape[1], *LAYERS, N_CLASSES]
-    parameters = engine.initialize_network(dims, "glorot_uniform", np.random.RandomState(0),
-                                           X.dtype)
-    workspace, optimizer = engine.Workspace(), engine.Adam(LEARNING_RATE)
-    activations = ["relu"] * len(LAYERS) + ["softmax"]
-
-    def train(start, rows, seed):
-        engine.train_epoch(X[start:start + rows].T, Y[:, start:start + rows], parameters,
-                           activations, optimizer, BATCH, True, np.random.RandomState(seed),
-                           workspace=workspace)
-
-    return train
-
-
-class FloorStep:
-    """The work no implementation of a mini-batch step can skip, in three parts.
-
-    :meth:`gather` copies a batch's rows into the engine's own batch buffer,
-    :meth:`products` replays the step's matrix products as recorded from
-    skdnn (in its layouts and buffers), :meth:`adam` takes one step of
-    skdnn's Adam. Everything else a step does (biases, activations, loss,
-    output delta, Python bookkeeping) is left out. Build one with
-    :meth:`record`.
-
-    Attributes
-    ----------
-    parameters, grads : dict of ndarray
-        The recorded model's parameters, which the products read and
-        :meth:`adam` updates, and the gradients it reads: for the weights,
-        the buffers the products write.
-    flops : int
-        Floating-point operations of one call of :meth:`products`.
-    """
-
-    def __init__(self, plan, batch, parameters, grads):
-        self._plan, self._batch = plan, batch
-        self.parameters, self.grads = parameters, grads
-        self.flops = sum(2 * a.shape[0] * a.shape[1] * b.shape[1] for _, a, b, _ in plan)
-        self.new_optimizer()
-
-    @classmethod
-    def record(cls, X):
-        """Record skdnn's step on the first rows of ``X``; ``None`` if that fails.
-
-        The step keeps the recorded model's own arrays: Adam updates the
-        weights the products read, from the gradients the products wrote, in
-        the gradients' memory. That moves the same data between the two
-        cores as skdnn's step, where a copy of the weights would stay cached.
-        """
-        n_record = 2 * BATCH  # two steps: the first is gathered into the batch buffer
-        labels = np.arange(n_record) % N_CLASSES
-        model = skdnn_model()
-        calls = record_products(lambda: fit_quietly(model, X[:n_record], labels))
-        if calls is None or len(calls) % 2:
-            return None
-        plan = [("", a, b, out) for a, b, out in calls[:len(calls) // 2]]
-        batch = plan[0][2].T  # the first product is W1 @ X_batch.T
-        parameters = model.parameters_
-        if (batch.shape != (BATCH, X.shape[1]) or not batch.flags.c_contiguous
-                or plan[0][1] is not parameters["W1"]):
-            return None
-        # The bias gradients are not products: any array of their shape stands in.
-        grads = {"d" + name: np.full_like(p, 1e-3) for name, p in parameters.items()}
-        written = gradient_buffers(plan, parameters)
-        if len(written) != len(parameters) // 2:
-            return None
-        grads.update(written)
-        return cls(plan, batch, parameters, grads)
-
-    def new_optimizer(self):
-        """Start Adam afresh, as every ``fit`` does."""
-        self._optimizer = Adam(LEARNING_RATE)
-
-    def gather(self, X, index):
-        """Copy the rows ``index`` of ``X`` into the batch buffer."""
-        np.take(X, index, axis=0, out=self._batch[:len(index)], mode="clip")
-
-    def products(self):
-        """The step's matrix products."""
-        run_plan(self._plan, 1)
-
-    def adam(self):
-        """One step of skdnn's Adam on the parameters."""
-        optimizer = self._optimizer
-        optimizer.update(self.parameters, self.grads, scratch=True,
-                         gradient_scale=optimizer.gradient_scale)
-
-
-def floor_epoch(X):
-    """A callable timing one epoch of :class:`FloorStep` on ``X``, or None.
-
-    ``None`` when the products could not be recorded.
-    """
-    floor = FloorStep.record(X)
-    if floor is None:
-        return None
+    batch = np.empty((BATCH, X.shape[1]), X.dtype)
+    plan = ProductPlan(BATCH, [X.shape[1], *layers, n_outputs], X.dtype, X=batch)
     rng = np.random.default_rng(0)
 
     def epoch():
-        floor.new_optimizer()
         order = rng.permutation(X.shape[0])
-        start = time.perf_counter()
         for first in range(0, X.shape[0], BATCH):
-            floor.gather(X, order[first:first + BATCH])
-            floor.products()
-            floor.adam()
-        return time.perf_counter() - start
+            rows = order[first:first + BATCH]
+            np.take(X, rows, axis=0, out=batch[:len(rows)])
+            plan.step()
 
-    return epoch
+    return lambda: timed(epoch)
+
+
+def _dataframe(X):
+    """``X`` as a pandas DataFrame holding it column by column, or None without pandas."""
+    if importlib.util.find_spec("pandas") is None:
+        return None
+    import pandas as pd
+    return pd.DataFrame(np.asfortranarray(X), columns=[f"x{i}" for i in range(X.shape[1])])
 
 
 def run(quick=False, repeats=None, n_samples=None):
@@ -197,18 +103,26 @@ def run(quick=False, repeats=None, n_samples=None):
     repeats = repeats or (2 if quick else 3)
     n = n_samples or (1000 if quick else 60000)
     X64, y = make_data(n)
-    X32 = X64.astype(np.float32)
-    data = {"float64": X64, "float32": X32}
+    data = {"float64": X64, "float32": X64.astype(np.float32)}
+    y_regression = np.eye(N_CLASSES)[y] + 0.1 * X64[:, :N_CLASSES]
+    frame = _dataframe(X64)
 
-    def contender(kind, dtype):
-        build = skdnn_model if kind == "skdnn" else mlp_model
-        return lambda: timed(fit_quietly, build(), data[dtype], y)
+    def fit(build, X, target=y):
+        return lambda: timed(fit_quietly, build(), X, target)
 
-    contenders = {(kind, dtype): contender(kind, dtype)
-                  for dtype in ("float64", "float32") for kind in ("skdnn", "mlp")}
-    floor = floor_epoch(X64)
-    if floor is not None:
-        contenders["floor", "float64"] = floor
+    contenders = {}
+    for dtype in ("float64", "float32"):
+        contenders["skdnn", dtype] = fit(skdnn_model, data[dtype])
+        contenders["mlp", dtype] = fit(mlp_model, data[dtype])
+        if torch_peer.available():
+            contenders["torch", dtype] = torch_epoch(data[dtype], y)
+    if frame is not None:
+        contenders["skdnn DataFrame", "float64"] = fit(skdnn_model, frame)
+    contenders["skdnn regressor", "float64"] = fit(
+        lambda: skdnn_model(estimator=LLayerRegressor), X64, y_regression)
+    contenders["mlp regressor", "float64"] = fit(
+        lambda: mlp_model(estimator=MLPRegressor), X64, y_regression)
+    contenders["products", "float64"] = products_epoch(X64)
     times = alternate(contenders, repeats)
     s = {k: median(v) for k, v in times.items()}
     best = {k: min(v) for k, v in times.items()}
@@ -218,28 +132,41 @@ def run(quick=False, repeats=None, n_samples=None):
         return Ratio(label, s[a] / s[b], op, target, best[a] / best[b])
 
     names = {"skdnn": "skdnn LLayerClassifier", "mlp": "MLPClassifier",
-             "floor": "floor: gather, products and Adam alone"}
+             "torch": "PyTorch CPU loop (nn.Sequential, Adam)",
+             "skdnn DataFrame": "skdnn LLayerClassifier on a DataFrame",
+             "skdnn regressor": "skdnn LLayerRegressor (10 outputs)",
+             "mlp regressor": "MLPRegressor (10 outputs)",
+             "products": "matrix products alone (and the batch gather)"}
     rows = [[names[kind], dtype, s[kind, dtype], best[kind, dtype],
              1e3 * s[kind, dtype] / n_batches, n / s[kind, dtype]]
             for (kind, dtype) in contenders]
+    f64, f32 = ("skdnn", "float64"), ("skdnn", "float32")
+    ratios = [ratio("skdnn / MLPClassifier, float64", f64, ("mlp", "float64"), "<=", 0.9),
+              ratio("skdnn float32 / skdnn float64", f32, f64, "<=", 0.6)]
+    if torch_peer.available():
+        ratios += [ratio("skdnn / PyTorch CPU loop, float64", f64, ("torch", "float64"),
+                         "<=", 1.0),
+                   ratio("skdnn / PyTorch CPU loop, float32", f32, ("torch", "float32"),
+                         "<=", 1.0)]
+    if frame is not None:
+        ratios.append(ratio("skdnn DataFrame / C-ordered array, float64",
+                            ("skdnn DataFrame", "float64"), f64, "<=", 1.5))
+    ratios += [ratio("skdnn / MLPClassifier, float32", f32, ("mlp", "float32")),
+               ratio("LLayerRegressor / MLPRegressor, float64", ("skdnn regressor", "float64"),
+                     ("mlp regressor", "float64")),
+               ratio("skdnn / matrix products alone, float64", f64, ("products", "float64"))]
     section = Section(
         key="minibatch",
         title="2. Mini-batch training: one epoch of Adam, layers (256, 128)",
         setup=[(f"Data: random, X {n} x 784, {N_CLASSES} classes; batch {BATCH} "
                 f"({n_batches} steps per epoch), learning rate {LEARNING_RATE}, shuffled; "
-                f"each run is fit(max_iter=1); median of {repeats} runs, alternated.")],
+                f"each run is fit(max_iter=1); median of {repeats} runs, alternated."),
+               "PyTorch: " + ("installed, timed." if torch_peer.available()
+                              else "not installed, its rows are left out."),
+               "pandas: " + ("installed; the DataFrame holds X column by column."
+                             if frame is not None else "not installed, its row is left out.")],
         headers=["contender", "dtype", "s / epoch (median)", "s / epoch (best)",
                  "ms / step", "samples / s"],
-        rows=rows,
-        ratios=[ratio("skdnn / MLPClassifier, float64", ("skdnn", "float64"), ("mlp", "float64"),
-                      "<=", 0.7),
-                ratio("skdnn float32 / skdnn float64", ("skdnn", "float32"),
-                      ("skdnn", "float64"), "<=", 0.6),
-                ratio("skdnn / MLPClassifier, float32", ("skdnn", "float32"), ("mlp", "float32")),
-                ratio("MLPClassifier float32 / float64", ("mlp", "float32"), ("mlp", "float64")),
-                *([ratio("skdnn / floor, float64", ("skdnn", "float64"), ("floor", "float64")),
-                   ratio("floor / MLPClassifier, float64", ("floor", "float64"),
-                         ("mlp", "float64"))] if floor is not None else [])],
-    )
+        rows=rows, ratios=ratios)
     section.raw = {"times": {f"{k[0]} {k[1]}": v for k, v in times.items()}, "n_samples": n}
     return section

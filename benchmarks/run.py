@@ -39,7 +39,8 @@ def parse_args(argv):
     parser = argparse.ArgumentParser(
         prog="python -m benchmarks",
         description="skdnn against its peers: the course run, mini-batch training, "
-                    "prediction and fit memory. Prints Markdown tables.")
+                    "prediction and fit memory, beside MLPClassifier, a course-style loop "
+                    "and PyTorch. Prints Markdown tables.")
     parser.add_argument("--quick", action="store_true",
                         help="small sizes and few repeats (seconds, for the test suite); "
                              "its verdicts mean nothing")
@@ -52,7 +53,7 @@ def parse_args(argv):
     parser.add_argument("--minibatch-samples", type=int, default=None,
                         help="rows of the mini-batch data (default 60000)")
     parser.add_argument("--predict-rows", type=int, default=None,
-                        help="rows to predict (default 1000000)")
+                        help="rows to predict (default 200000)")
     parser.add_argument("--memory-samples", type=int, default=None,
                         help="rows of the fit-memory data (default 60000)")
     parser.add_argument("--blas-threads", type=int, default=None,
@@ -92,7 +93,8 @@ def _main(args):
     rows = [[s.key, r.label, r.value, r.target_text, r.result]
             for s in sections for r in s.ratios if r.op is not None]
     print("## Summary\n")
-    print("\n".join(_harness._table(["benchmark", "ratio", "value", "target", "result"], rows)))
+    headers = ["benchmark", "ratio", "value", "target", "result"]
+    print("\n".join(_harness.markdown_table(headers, rows)))
     load = ", ".join(f"{x:.2f}" for x in os.getloadavg())
     print(f"\nLoad average at the end: {load}. Timings are medians of alternated runs; on a "
           "busy machine compare with the 'from best runs' column, or rerun.")

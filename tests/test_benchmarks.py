@@ -3,12 +3,15 @@
 No timing is asserted here: the quick suite's verdicts (PASS/MISS) mean
 nothing at its sizes. What is checked is that ``python -m benchmarks --quick``
 exits cleanly and prints, for each benchmark, its Markdown section with a
-ratio table of finite numbers and PASS/MISS/info verdicts.
+ratio table of finite numbers and PASS/MISS/info verdicts, the peers' rows
+where the peers are installed, and that the benchmarks reach skdnn through
+its public API only.
 """
 
-import itertools
+import importlib.util
 import math
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -19,6 +22,10 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 SECTIONS = {"course": "## 1. Course run", "minibatch": "## 2. Mini-batch training",
             "predict": "## 3. Prediction", "memory": "## 4. Fit memory"}
+HAS_TORCH = importlib.util.find_spec("torch") is not None
+HAS_PANDAS = importlib.util.find_spec("pandas") is not None
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
 
 
 def ratio_rows(text, heading):
@@ -37,18 +44,26 @@ def ratio_rows(text, heading):
     return rows
 
 
+def labels(text, key):
+    return {row[0] for row in ratio_rows(text, SECTIONS[key])}
+
+
 def number(cell):
     return float(cell.replace(" ", ""))
 
 
-@pytest.fixture(scope="module")
-def quick_output():
+def run_module(*args, timeout=600):
     env = dict(os.environ)
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
-    done = subprocess.run([sys.executable, "-m", "benchmarks", "--quick"], cwd=ROOT, env=env,
-                          capture_output=True, text=True, timeout=900, check=False)
+    done = subprocess.run([sys.executable, "-m", *args], cwd=ROOT, env=env,
+                          capture_output=True, text=True, timeout=timeout, check=False)
     assert done.returncode == 0, done.stderr
     return done.stdout
+
+
+@pytest.fixture(scope="module")
+def quick_output():
+    return run_module("benchmarks", "--quick", timeout=900)
 
 
 def test_quick_suite_prints_the_machine_line(quick_output):
@@ -70,22 +85,36 @@ def test_quick_suite_prints_each_table_with_finite_ratios(quick_output, key):
     assert any(result != "info" for *_, result in rows)
 
 
-def test_quick_suite_baseline_computes_what_skdnn_computes(quick_output):
+def test_quick_suite_checks_the_targets_of_issue_14(quick_output):
+    assert {"skdnn / MLPClassifier", "skdnn / course-style loop",
+            "skdnn / matrix products alone"} <= labels(quick_output, "course")
+    assert {"skdnn / MLPClassifier, float64", "skdnn float32 / skdnn float64",
+            "skdnn / matrix products alone, float64"} <= labels(quick_output, "minibatch")
+    assert "skdnn / MLPClassifier, time" in labels(quick_output, "predict")
+    assert any("scratch at" in label for label in labels(quick_output, "predict"))
+
+
+def test_quick_suite_times_pytorch_exactly_when_installed(quick_output):
+    torch_rows = {key: {label for label in labels(quick_output, key) if "PyTorch" in label}
+                  for key in ("course", "minibatch", "predict")}
+    expected = {"course": {"skdnn / PyTorch CPU loop"},
+                "minibatch": {"skdnn / PyTorch CPU loop, float64",
+                              "skdnn / PyTorch CPU loop, float32"},
+                "predict": {"skdnn / PyTorch CPU, time"}}
+    assert torch_rows == (expected if HAS_TORCH else {key: set() for key in expected})
+
+
+def test_quick_suite_times_a_dataframe_when_pandas_is_installed(quick_output):
+    row = "skdnn DataFrame / C-ordered array, float64"
+    assert (row in labels(quick_output, "minibatch")) == HAS_PANDAS
+
+
+def test_quick_suite_peers_compute_what_skdnn_computes(quick_output):
     assert "reach the same parameters after 2 iterations: yes" in quick_output
-
-
-def test_quick_suite_times_the_mini_batch_floor(quick_output):
-    # The floor replays products recorded from skdnn: an engine change that
-    # breaks the recording would silently drop these rows.
-    labels = {row[0] for row in ratio_rows(quick_output, SECTIONS["minibatch"])}
-    assert {"skdnn / floor, float64", "floor / MLPClassifier, float64"} <= labels
-
-
-def test_quick_suite_times_the_course_products_with_their_update(quick_output):
-    # Same for the course run: the update row needs every weight's gradient
-    # buffer to be found among the recorded products.
-    labels = {row[0] for row in ratio_rows(quick_output, SECTIONS["course"])}
-    assert "skdnn / its matrix products and weights' update" in labels
+    if HAS_TORCH:
+        assert "The PyTorch loop, from the same initial weights, reaches them too: yes" \
+            in quick_output.replace("Check: the PyTorch", "The PyTorch")
+        assert "PyTorch with skdnn's weights gives skdnn's probabilities: yes" in quick_output
 
 
 def test_quick_suite_prints_the_summary(quick_output):
@@ -93,8 +122,33 @@ def test_quick_suite_prints_the_summary(quick_output):
     assert {row[0] for row in rows} == set(SECTIONS)
 
 
+def test_benchmarks_import_no_private_engine_name():
+    # The engine may be rewritten at will: nothing here may reach inside it.
+    private = [re.compile(r"engine\.[a-z_]*\._"), re.compile(r"from skdnn\.engine.* import _"),
+               re.compile(r"from skdnn(\.\w+)* import .*\b_[a-z]"), re.compile(r"skdnn\._[a-z]")]
+    files = [*sorted((ROOT / "benchmarks").glob("*.py")), Path(__file__)]
+    found = [(path.name, n, line) for path in files
+             for n, line in enumerate(path.read_text().splitlines(), start=1)
+             if any(pattern.search(line) for pattern in private)]
+    assert found == []
+
+
+def test_products_alone_are_built_from_the_layer_sizes():
+    from benchmarks.products import ProductPlan
+
+    plan = ProductPlan(128, [784, 256, 128, 10])
+    # Forward and dW for every layer, dA for the two upper ones, never dA0.
+    assert len(plan.products) == 3 + 3 + 2
+    assert plan.flops == 2 * 128 * (2 * (784 * 256 + 256 * 128 + 128 * 10)
+                                    + 256 * 128 + 128 * 10)
+    before = [W.copy() for W in plan.weights]
+    plan.step_and_update(0.1)
+    # The update moves the weights the products read, by the gradients they wrote.
+    for W, W0, dW in zip(plan.weights, before, plan.gradients):
+        np.testing.assert_allclose(W, W0 - dW)
+
+
 def test_ratio_verdicts():
-    sys.path.insert(0, str(ROOT))
     from benchmarks._harness import Ratio
 
     assert Ratio("a", 0.5, "<=", 0.5).result == "PASS"
@@ -107,7 +161,6 @@ def test_ratio_verdicts():
 
 
 def test_alternate_rotates_the_order():
-    sys.path.insert(0, str(ROOT))
     from benchmarks._harness import alternate
 
     calls = []
@@ -117,64 +170,33 @@ def test_alternate_rotates_the_order():
     assert times == {name: [1.0, 1.0, 1.0] for name in "abc"}
 
 
-def test_compare_runs_two_engines_in_one_process():
+def test_compare_runs_two_versions_in_one_process():
     # The working tree against a copy of itself: it runs, prints both
-    # engines' times and a finite paired ratio (its value means nothing here).
-    env = dict(os.environ)
-    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
-    done = subprocess.run([sys.executable, "-m", "benchmarks.compare", "--path",
-                           str(ROOT / "skdnn"), "--steps", "2", "--trials", "2",
-                           "--samples", "600"], cwd=ROOT, env=env, capture_output=True,
-                          text=True, timeout=300, check=False)
-    assert done.returncode == 0, done.stderr
-    lines = done.stdout.splitlines()
-    assert lines[0].startswith("this ") and lines[1].startswith("other ")
-    ratio = float(lines[2].split(":")[1].split()[0])
-    assert math.isfinite(ratio) and ratio > 0
+    # versions' times and a finite paired ratio (its value means nothing here).
+    out = run_module("benchmarks.compare", "--path", str(ROOT / "skdnn"), "--trials", "2",
+                     "--course-iterations", "1", "--samples", "300", timeout=300)
+    lines = out.splitlines()
+    for workload in ("course", "minibatch"):
+        mine = [line for line in lines if line.startswith(workload + " ")]
+        assert mine[0].startswith(f"{workload} this s / fit")
+        assert mine[1].startswith(f"{workload} other s / fit")
+        ratio = float(mine[2].split(":")[1].split()[0])
+        assert math.isfinite(ratio) and ratio > 0
 
 
-def test_floor_step_records_the_products_of_one_step():
-    # Forward: three products; backward: dW for every layer and dA for the
-    # two upper ones, never dA0. A change that recorded two steps, or the
-    # input layer's gradient, would change this count.
-    sys.path.insert(0, str(ROOT))
-    from benchmarks.minibatch import BATCH, FloorStep, make_data
+def test_compare_imports_the_other_version_apart():
+    from benchmarks import compare
 
-    X, _ = make_data(600)
-    floor = FloorStep.record(X)
-    sizes = [784, 256, 128, 10]
-    weights = sum(a * b for a, b in itertools.pairwise(sizes))
-    upper = sum(a * b for a, b in itertools.pairwise(sizes[1:]))
-    assert floor.flops == 2 * BATCH * (2 * weights + upper)
+    other = compare.load_other(path=ROOT / "skdnn")
+    assert other.__name__ == "skdnn_other"
+    assert Path(other.__file__).resolve().parent != (ROOT / "skdnn").resolve()
+    assert other.LLayerClassifier.__module__.startswith("skdnn_other.")
 
 
-def test_floor_step_moves_the_data_of_a_real_step():
-    # Adam must read the gradients the products write and update the weights
-    # they read; a copy of either would stay cached and flatter the floor.
-    sys.path.insert(0, str(ROOT))
-    from benchmarks.minibatch import FloorStep, make_data
-
-    floor = FloorStep.record(make_data(600)[0])
-    floor.grads["dW1"][...] = 0.0
-    floor.products()
-    assert np.abs(floor.grads["dW1"]).sum() > 0
-    floor.parameters["W2"][...] = np.nan  # dW1 = (W2^T dZ2) X: through the live W2
-    floor.products()
-    assert np.isnan(floor.grads["dW1"]).all()
-
-
-def test_profiling_floor_prints_each_part():
-    env = dict(os.environ)
-    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
-    done = subprocess.run([sys.executable, "-m", "benchmarks.profiling", "floor", "--samples",
-                           "600", "--repeats", "1", "--steps", "2"], cwd=ROOT, env=env,
-                          capture_output=True, text=True, timeout=300, check=False)
-    assert done.returncode == 0, done.stderr
-    rows = {line[:36].strip(): line[36:].split() for line in done.stdout.splitlines()
-            if line.startswith("  ") and "=" not in line}
-    assert {"skdnn's training step", "floor step (the three below)", "gather a batch",
-            "matrix products of a step", "Adam step (all parameters)",
-            "W1-sized pass: np.sqrt"} <= set(rows)
-    gflops = float(rows["matrix products of a step"][2])
-    assert math.isfinite(gflops) and gflops > 0
-    assert "floor step = " in done.stdout and "skdnn / floor, median of per-round" in done.stdout
+def test_scaling_figure_is_written(tmp_path):
+    pytest.importorskip("matplotlib")
+    output = tmp_path / "scaling.png"
+    out = run_module("benchmarks.scaling", "--quick", "--repeats", "1", "--output",
+                     str(output), timeout=600)
+    assert output.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert "| point |" in out and "128 samples, (256, 128)" in out
