@@ -20,6 +20,7 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
 
 from . import engine
+from ._fitted_state import FittedStateMixin
 from ._lbfgs import fit_lbfgs
 
 HIDDEN_ACTIVATIONS = sorted(set(engine.ACTIVATIONS) - {"softmax"})
@@ -30,7 +31,7 @@ HIDDEN_ACTIVATIONS = sorted(set(engine.ACTIVATIONS) - {"softmax"})
 PREDICT_CHUNK_BYTES = 32 * 2**20
 
 
-class BaseLLayer(BaseEstimator):
+class BaseLLayer(FittedStateMixin, BaseEstimator):
     """Base class of the L-layer estimators; not meant to be used directly."""
 
     _parameter_constraints = {
