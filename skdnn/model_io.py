@@ -195,7 +195,8 @@ def load_model(path):
     """
     if isinstance(path, (str, os.PathLike)):
         return _read(os.fspath(path), _source(os.fspath(path)))
-    source = _source(getattr(path, "name", f"<{type(path).__name__}>"))
+    name = getattr(path, "name", None)
+    source = _source(name) if isinstance(name, (str, os.PathLike)) else f"<{type(path).__name__}>"
     with tempfile.TemporaryDirectory(prefix="skdnn-") as folder:
         temporary = os.path.join(folder, "model.safetensors")
         with open(temporary, "wb") as f:
@@ -206,7 +207,7 @@ def load_model(path):
 # --- the file ---
 
 def _source(name):
-    text = repr(os.fspath(name)) if isinstance(name, (str, os.PathLike)) else repr(name)
+    text = repr(os.fspath(name))
     return text if len(text) <= 200 else text[:97] + "..." + text[-100:]
 
 
@@ -242,7 +243,11 @@ def _write_atomically(path, tensors, metadata):
     # O_EXCL: never an existing file; mode 0o666 lets the umask decide, as for open().
     os.close(os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666))
     try:
+        # safetensors writes files readable by their owner only; a model file gets
+        # the mode of the file it replaces, or that of a new file.
+        mode = os.stat(path if os.path.isfile(path) else temporary).st_mode
         safetensors.numpy.save_file(tensors, temporary, metadata=metadata)
+        os.chmod(temporary, stat.S_IMODE(mode))
         with open(temporary, "rb+") as f:
             os.fsync(f.fileno())
         try:
