@@ -46,18 +46,18 @@ class _Arrays:
         self._arrays = arrays
         self._taken = set()
 
-    def take(self, name, shape, dtypes, finite=True):
-        """The array ``name`` of ``shape``, its dtype in ``dtypes`` (or of a kind in a str)."""
+    def take(self, name, shape, dtypes):
+        """The finite array ``name`` of ``shape``, its dtype in ``dtypes`` (or a str of kinds)."""
         array = self._arrays.get(name)
         if not isinstance(array, np.ndarray):
             raise ValueError(f"the array {name!r} is missing")
         if array.shape != shape:
             raise ValueError(f"{name} has shape {_short(array.shape)}, expected {shape}")
-        if (array.dtype.kind not in dtypes) if isinstance(dtypes, str) else \
-                (array.dtype not in dtypes):
-            raise ValueError(f"{name} has dtype {array.dtype}, expected "
-                             f"{_short(dtypes if isinstance(dtypes, str) else [str(d) for d in dtypes])}")
-        if finite and array.dtype.kind == "f" and not np.isfinite(array).all():
+        kinds = isinstance(dtypes, str)
+        if (array.dtype.kind not in dtypes) if kinds else (array.dtype not in dtypes):
+            expected = f"kinds {dtypes!r}" if kinds else sorted(str(d) for d in dtypes)
+            raise ValueError(f"{name} has dtype {array.dtype}, expected {expected}")
+        if array.dtype.kind == "f" and not np.isfinite(array).all():
             raise ValueError(f"{name} holds non-finite values (NaN or infinity)")
         self._taken.add(name)
         return array

@@ -130,7 +130,7 @@ def crafted(path):
                                         "expected a string"),
         "tensor of a dtype numpy lacks": (
             raw({**skdnn_header, "W9": {"dtype": "BF16", "shape": [4], "data_offsets": [0, 8]}},
-                bytes(8)), "not a valid skdnn model file"),
+                bytes(8)), "safetensors cannot read it .TypeError: data type .bfloat16"),
         "megabytes of JSON": (rehashed({**metadata,
                                         "hyperparameters": json.dumps(many_layers)}, tensors),
                               "makes 3000002 layers"),
