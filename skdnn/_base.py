@@ -24,6 +24,7 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
 
 from . import _diagnostics, engine
+from ._fitted_state import FittedStateMixin
 from ._lbfgs import minimize_lbfgs
 from ._predicting import network_outputs
 from ._stopping import FloatingPointLog, TrainingDiverged, count_no_improvement
@@ -31,7 +32,8 @@ from ._warnings import user_stacklevel
 
 HIDDEN_ACTIVATIONS = sorted(set(engine.ACTIVATIONS) - {"softmax"})
 
-class BaseLLayer(BaseEstimator):
+
+class BaseLLayer(FittedStateMixin, BaseEstimator):
     """Base class of the L-layer estimators; not meant to be used directly."""
 
     _parameter_constraints = {

@@ -13,6 +13,7 @@ from sklearn.utils.class_weight import compute_sample_weight
 from sklearn.utils.multiclass import check_classification_targets, type_of_target
 
 from ._base import BaseLLayer
+from ._fitted_state import Binarizer, Labels
 from ._warnings import user_stacklevel
 
 
@@ -318,3 +319,17 @@ class LLayerClassifier(ClassifierMixin, BaseLLayer):
         tags = super().__sklearn_tags__()
         tags.classifier_tags.multi_label = True
         return tags
+
+    # --- the targets' fitted state, for model files (see skdnn._fitted_state) ---
+
+    _fitted_schema = {**BaseLLayer._fitted_schema, "classes_": Labels(),
+                      "_label_binarizer": Binarizer()}
+
+    def _check_fitted_targets(self):
+        y_type = self._label_binarizer.y_type_
+        out_activation = "softmax" if y_type == "multiclass" else "sigmoid"
+        n_outputs = 1 if y_type == "binary" else len(self.classes_)
+        if (self.out_activation_, self.n_outputs_) != (out_activation, n_outputs):
+            raise ValueError(f"a {y_type} classifier with {len(self.classes_)} classes has "
+                             f"{n_outputs} {out_activation} outputs, not {self.n_outputs_} "
+                             f"{self.out_activation_}")

@@ -5,6 +5,7 @@ from sklearn.base import RegressorMixin
 from sklearn.metrics import r2_score
 
 from ._base import BaseLLayer
+from ._fitted_state import Choice
 
 
 class LLayerRegressor(RegressorMixin, BaseLLayer):
@@ -151,3 +152,13 @@ class LLayerRegressor(RegressorMixin, BaseLLayer):
         tags = super().__sklearn_tags__()
         tags.target_tags.multi_output = True
         return tags
+
+    # --- the targets' fitted state, for model files (see skdnn._fitted_state) ---
+
+    _fitted_schema = {**BaseLLayer._fitted_schema, "_y_ndim": Choice(1, 2)}
+
+    def _check_fitted_targets(self):
+        if self.out_activation_ != "identity" or (self._y_ndim == 1 and self.n_outputs_ != 1):
+            raise ValueError(f"a regressor of {self._y_ndim}-D targets has identity outputs "
+                             f"(one for 1-D targets), not {self.n_outputs_} "
+                             f"{self.out_activation_}")

@@ -1,43 +1,84 @@
-"""Save fitted skdnn estimators to HDF5 files and load them back, without pickle.
+"""Save fitted skdnn estimators to safetensors files and load them back, safely.
 
-A model file holds numbers and strings only: hyperparameters and fitted
-scalars as JSON, weights and labels as HDF5 datasets. :func:`load_model`
-reads them with h5py (never pickle, never ``eval``) and checks every value
-before it builds the estimator, so an untrusted file can at worst be rejected.
+A model file is a `safetensors <https://huggingface.co/docs/safetensors>`_
+file: the arrays (weights ``W1``, ``b1``, ... in the course layout, training
+curves, optimiser state, random generator key, numeric labels) as tensors, and
+everything else as JSON strings in its metadata, with a SHA-256 of all of it.
+safetensors' parser is made for files from strangers: a bounded header, and
+every tensor's offsets checked against the bytes present before anything is
+allocated. This module knows the file format only; each estimator exports and
+rebuilds its own fitted state (``skdnn._fitted_state``).
 """
 
+import hashlib
 import json
+import math
 import os
+import secrets
+import shutil
+import stat
+import tempfile
 import warnings
+from contextlib import suppress
 from numbers import Integral, Real
 
-import h5py
 import numpy as np
-from sklearn.utils import check_random_state
+import safetensors
+import safetensors.numpy
 from sklearn.utils.validation import check_is_fitted
 
 from ._classifier import LLayerClassifier
-from ._model_reader import _ESTIMATORS, _FORMAT_NAME, FORMAT_VERSION, _ModelReader
+from ._regressor import LLayerRegressor
 
-__all__ = ["FORMAT_VERSION", "load_model", "save_model"]
+__all__ = ["FORMAT_VERSION", "MAX_HEADER_BYTES", "ModelFileError", "load_model", "save_model"]
+
+FORMAT_VERSION = 1
+"""int: version of the file layout that :func:`save_model` writes."""
+
+MAX_HEADER_BYTES = 16 * 2**20
+"""int: the largest safetensors header (tensor list and JSON metadata) a model file may have."""
+
+_FORMAT_NAME = "skdnn-model"
+_ESTIMATORS = {"LLayerClassifier": LLayerClassifier, "LLayerRegressor": LLayerRegressor}
+_METADATA_KEYS = {"format", "format_version", "skdnn_version", "estimator", "hyperparameters",
+                  "fitted_state", "sha256"}
+# The parser reads this much of any failure: enough to say what is wrong, never a huge value.
+_MAX_DETAIL = 300
+_UNREADABLE = (safetensors.SafetensorError, ValueError, TypeError, KeyError, OverflowError)
+
+
+class ModelFileError(ValueError):
+    """A file is not a valid skdnn model file; the message names the file and the problem.
+
+    Raised by :func:`load_model` for any such file (random bytes, truncated,
+    damaged, crafted, written by a newer skdnn), and by :func:`save_model`
+    when the file it wrote does not read back.
+    """
+
 
 def save_model(estimator, path):
-    """Save a fitted estimator to an HDF5 model file.
+    """Save a fitted estimator to a model file, atomically.
 
     The file holds the format version, the skdnn version, the class name, the
-    hyperparameters (JSON), the weights, the labels and the fitted scalars
-    and curves, so the loaded estimator predicts bit-identically. The
-    optimiser's moments and the shuffling generator are not saved:
-    ``partial_fit`` or ``warm_start`` after loading start them afresh. The
-    written file is read back through :func:`load_model`'s checks, so a file
-    that saves also loads.
+    hyperparameters, the weights, the labels, the fitted scalars and curves,
+    the optimiser's state and the random generator's state: the loaded
+    estimator predicts bit-identically, and ``partial_fit`` or a warm-start
+    ``fit`` go on bit for bit as the saved one would have.
+
+    The estimator is checked first, with the checks :func:`load_model` makes;
+    the file is written to a temporary file in the destination's folder, read
+    back through :func:`load_model`, and only then moved over ``path``
+    (``os.replace``). A save that fails or is interrupted leaves a previous
+    file at ``path`` unchanged, and no temporary file after an exception (a
+    process killed outright may leave a ``.NAME.*.tmp`` file behind).
 
     Parameters
     ----------
     estimator : LLayerClassifier or LLayerRegressor
         A fitted estimator; not a subclass or a pipeline (use joblib there).
     path : str, path-like or writable binary file object
-        Where to write; an existing file is overwritten.
+        Where to write; an existing file is replaced. A file object receives
+        the bytes once they have been verified in a temporary file.
 
     Raises
     ------
@@ -47,15 +88,14 @@ def save_model(estimator, path):
         When ``estimator`` is not fitted.
     ValueError
         When a hyperparameter has a type the file cannot hold, or the fitted
-        state is inconsistent (e.g. ``hidden_layer_sizes`` set after fitting);
-        a file at a path is then removed.
+        state is inconsistent (e.g. ``hidden_layer_sizes`` set after fitting).
 
     Warns
     -----
     UserWarning
         When ``random_state`` is a ``numpy.random.RandomState`` instance, which
         cannot be stored: ``random_state=None`` is saved instead (predictions
-        are unaffected; a new ``fit`` of the loaded estimator is not seeded).
+        and resumed training are unaffected; a new ``fit`` is not seeded).
 
     See Also
     --------
@@ -64,12 +104,11 @@ def save_model(estimator, path):
     Examples
     --------
     >>> from sklearn.datasets import make_classification
-    >>> from skdnn import LLayerClassifier
-    >>> from skdnn.model_io import load_model, save_model
+    >>> from skdnn import LLayerClassifier, load_model, save_model
     >>> X, y = make_classification(50, 4, random_state=0)
     >>> clf = LLayerClassifier((5,), max_iter=20, random_state=0).fit(X, y)
-    >>> save_model(clf, "model.h5")  # doctest: +SKIP
-    >>> (load_model("model.h5").predict(X) == clf.predict(X)).all()  # doctest: +SKIP
+    >>> save_model(clf, "model.safetensors")  # doctest: +SKIP
+    >>> (load_model("model.safetensors").predict(X) == clf.predict(X)).all()  # doctest: +SKIP
     True
     """
     from . import __version__
@@ -84,42 +123,56 @@ def save_model(estimator, path):
         warnings.warn("random_state is a RandomState instance, which a model file cannot hold: "
                       "random_state=None is saved instead.", UserWarning, stacklevel=2)
         params["random_state"] = None
-    hyperparameters = json.dumps({key: _encode(value, key) for key, value in params.items()})
-    state, arrays = _collect_state(estimator)
-    with h5py.File(path, "w") as f:
-        f.attrs.update({"format": _FORMAT_NAME, "format_version": FORMAT_VERSION,
-                        "skdnn_version": __version__, "estimator": name,
-                        "hyperparameters": hyperparameters, "fitted_state": json.dumps(state)})
-        for key, value in arrays.items():
-            if value.dtype.kind in "UO":
-                f.create_dataset(key, data=value.astype(object), dtype=h5py.string_dtype())
-            else:
-                f.create_dataset(key, data=value)
+    hyperparameters = json.dumps({key: _encode(value, key) for key, value in params.items()},
+                                 allow_nan=False)
+    state, arrays = estimator._export_fitted_state()
+    fitted_state = json.dumps(state, allow_nan=False)
     try:
-        load_model(path)
-    except ValueError as exc:
-        if isinstance(path, (str, os.PathLike)):
-            os.remove(path)
+        # What the file will hold, checked as load_model will check it.
+        type(estimator)._from_fitted_state(_decode_hyperparameters(json.loads(hyperparameters)),
+                                           json.loads(fitted_state), arrays)
+    except (ValueError, TypeError) as exc:
         raise ValueError(f"{name} cannot be saved, its fitted state is inconsistent: "
-                         f"{exc}") from exc
+                         f"{str(exc)[:_MAX_DETAIL]}") from exc
+    # safetensors stores C-contiguous little-endian data; the digest is of those bytes.
+    tensors = {key: np.ascontiguousarray(a, dtype=a.dtype.newbyteorder("<"))
+               for key, a in arrays.items()}
+    metadata = {"format": _FORMAT_NAME, "format_version": str(FORMAT_VERSION),
+                "skdnn_version": __version__, "estimator": name,
+                "hyperparameters": hyperparameters, "fitted_state": fitted_state}
+    metadata["sha256"] = _digest(metadata, tensors)
+    if isinstance(path, (str, os.PathLike)):
+        _write_atomically(os.fspath(path), tensors, metadata)
+        return
+    with tempfile.TemporaryDirectory(prefix="skdnn-") as folder:
+        temporary = os.path.join(folder, "model.safetensors")
+        _write_atomically(temporary, tensors, metadata)
+        with open(temporary, "rb") as f:
+            shutil.copyfileobj(f, path)
 
 
 def load_model(path):
-    """Load an estimator saved by :func:`save_model`, checking every value first.
+    """Load an estimator saved by :func:`save_model`, checking everything first.
 
-    Nothing in the file is executed or unpickled. Before the estimator is
-    built, the loader checks the format version, the estimator type
+    Nothing in the file is executed or unpickled, and nothing is allocated
+    before the file is known to hold it: the safetensors header (at most
+    :data:`MAX_HEADER_BYTES`) is parsed by the ``safetensors`` library, which
+    checks every tensor's offsets and length against the file's size; the
+    tensors are then read, and the SHA-256 of metadata and tensors compared
+    with the stored one (it detects accidental damage; it is not a signature:
+    anyone can write a valid file). Then the estimator type
     (``LLayerClassifier`` or ``LLayerRegressor`` only), the hyperparameter
-    names (exactly the estimator's) and values (the estimator's own
-    validation), the weight shapes against ``n_features_in_``,
-    ``hidden_layer_sizes`` and ``n_outputs_``, their dtype (float32 or
-    float64, one for all layers) and finiteness, and the labels against the
-    output layer. Unknown entries, links and externally stored data are refused.
+    names and values, and every fitted attribute (types, ranges, shapes
+    against the layer sizes, one float dtype, finiteness, labels against the
+    output layer, optimiser state) are checked, and the estimator is built
+    from the file's arrays, without a random initialisation: peak memory is
+    about the model's size.
 
     Parameters
     ----------
     path : str, path-like or readable binary file object
-        A file written by :func:`save_model`.
+        A file written by :func:`save_model`. A file object is first copied
+        to a temporary file.
 
     Returns
     -------
@@ -129,46 +182,158 @@ def load_model(path):
     Raises
     ------
     FileNotFoundError
-        When ``path`` does not exist.
-    ValueError
-        When the file is not HDF5, not an skdnn model file, written by a newer
-        skdnn (format version above :data:`FORMAT_VERSION`), or fails a check;
-        the message names the file and the problem.
+        When ``path`` does not exist (other ``OSError`` when it cannot be read).
+    ModelFileError
+        A ``ValueError``, when the file is not an skdnn model file, is damaged
+        or inconsistent, or was written by a newer skdnn (format version above
+        :data:`FORMAT_VERSION`); the message names the file and the problem in
+        a few hundred characters.
 
     See Also
     --------
     save_model : Write the file.
     """
-    source = repr(os.fspath(path)) if isinstance(path, (str, os.PathLike)) \
-        else repr(getattr(path, "name", path))
+    if isinstance(path, (str, os.PathLike)):
+        return _read(os.fspath(path), _source(os.fspath(path)))
+    name = getattr(path, "name", None)
+    source = _source(name) if isinstance(name, (str, os.PathLike)) else f"<{type(path).__name__}>"
+    with tempfile.TemporaryDirectory(prefix="skdnn-") as folder:
+        temporary = os.path.join(folder, "model.safetensors")
+        with open(temporary, "wb") as f:
+            shutil.copyfileobj(path, f)
+        return _read(temporary, source)
+
+
+# --- the file ---
+
+def _source(name):
+    text = repr(os.fspath(name))
+    return text if len(text) <= 200 else text[:97] + "..." + text[-100:]
+
+
+def _fail(source, detail):
+    detail = str(detail)
+    if len(detail) > _MAX_DETAIL:
+        detail = detail[:_MAX_DETAIL] + "..."
+    raise ModelFileError(f"{source} is not a valid skdnn model file: {detail}.")
+
+
+def _digest(metadata, tensors):
+    """SHA-256 of the metadata (but its ``sha256``) and the tensors, each length-prefixed."""
+    digest = hashlib.sha256()
+
+    def add(data):
+        digest.update(len(data).to_bytes(8, "little"))
+        digest.update(data)
+
+    for key in sorted(set(metadata) - {"sha256"}):
+        add(key.encode())
+        add(metadata[key].encode())
+    for name in sorted(tensors):
+        array = tensors[name]
+        add(name.encode())
+        add(f"{array.dtype.name}{array.shape}".encode())
+        add(array.reshape(-1).view(np.uint8))
+    return digest.hexdigest()
+
+
+def _write_atomically(path, tensors, metadata):
+    folder, name = os.path.split(os.path.abspath(path))
+    temporary = os.path.join(folder, f".{name}.{secrets.token_hex(6)}.tmp")
+    # O_EXCL: never an existing file; mode 0o666 lets the umask decide, as for open().
+    os.close(os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666))
     try:
-        f = h5py.File(path, "r")
-    except FileNotFoundError:
-        raise
-    except OSError as exc:
-        raise ValueError(f"{source} is not an HDF5 file, so not an skdnn model file "
-                         f"({exc}).") from exc
-    with f:
+        # safetensors writes files readable by their owner only; a model file gets
+        # the mode of the file it replaces, or that of a new file.
+        mode = os.stat(path if os.path.isfile(path) else temporary).st_mode
+        safetensors.numpy.save_file(tensors, temporary, metadata=metadata)
+        os.chmod(temporary, stat.S_IMODE(mode))
+        with open(temporary, "rb+") as f:
+            os.fsync(f.fileno())
         try:
-            cls, params, attributes = _ModelReader(f, source).read()
-        except (OSError, KeyError, TypeError) as exc:
-            # h5py's own errors on a damaged file; the message keeps the file name.
-            raise ValueError(f"Invalid skdnn model file {source}: it could not be read "
-                             f"({type(exc).__name__}: {exc}).") from exc
-    estimator = cls(**params)
-    # The estimator's own initialisation makes the training-only state (optimiser,
-    # patience counter) that partial_fit and warm_start need; the saved attributes
-    # then replace what it drew. A throwaway generator keeps NumPy's global one untouched.
-    estimator._initialize(attributes["n_features_in_"], attributes["n_outputs_"],
-                          attributes["out_activation_"], attributes["parameters_"]["W1"].dtype,
-                          np.random.RandomState(0))
-    estimator._random_state = check_random_state(estimator.random_state)
-    for key, value in attributes.items():
-        setattr(estimator, key, value)
-    return estimator
+            _read(temporary, _source(path))
+        except ModelFileError as exc:
+            raise ModelFileError(f"the file written for {_source(path)} does not read back, "
+                                 f"so nothing was replaced: {str(exc)[:_MAX_DETAIL]}") from exc
+        os.replace(temporary, path)
+    except BaseException:
+        with suppress(OSError):
+            os.remove(temporary)
+        raise
+    with suppress(OSError):  # the rename itself, durable where folders can be synced
+        descriptor = os.open(folder, os.O_RDONLY)
+        try:
+            os.fsync(descriptor)
+        finally:
+            os.close(descriptor)
 
 
-# --- writing ---
+def _read(path, source):
+    """The estimator in the model file at ``path``; failures name ``source``."""
+    if not stat.S_ISREG(os.stat(path).st_mode):
+        _fail(source, "it is not a regular file")
+    with open(path, "rb") as f:
+        size = os.fstat(f.fileno()).st_size
+        head = f.read(8)
+    if len(head) < 8:
+        _fail(source, f"it has {len(head)} bytes, fewer than a safetensors file's 8-byte header "
+                      "length")
+    header_bytes = int.from_bytes(head, "little")
+    if header_bytes > MAX_HEADER_BYTES or 8 + header_bytes > size:
+        _fail(source, f"its header length field says {header_bytes} bytes, but a model file's "
+                      f"header has at most {MAX_HEADER_BYTES} and this file has {size} bytes in "
+                      "all (truncated, or not a safetensors file)")
+    try:
+        with safetensors.safe_open(path, framework="numpy", backend="pread") as f:
+            metadata = f.metadata()
+            _check_metadata(metadata, source)
+            tensors = {name: f.get_tensor(name) for name in f.keys()}
+    except ModelFileError:
+        raise
+    except _UNREADABLE as exc:
+        _fail(source, f"safetensors cannot read it ({type(exc).__name__}: {exc})")
+    if metadata["sha256"] != _digest(metadata, tensors):
+        _fail(source, "its SHA-256 checksum does not match its content: the file is damaged")
+    try:
+        cls = _ESTIMATORS[metadata["estimator"]]
+        params = _decode_hyperparameters(_parse_json(metadata["hyperparameters"]))
+        state = _parse_json(metadata["fitted_state"])
+        return cls._from_fitted_state(params, state, tensors)
+    except (ValueError, TypeError) as exc:
+        _fail(source, exc)
+    except (OverflowError, RecursionError) as exc:
+        _fail(source, f"its metadata cannot be decoded ({type(exc).__name__})")
+
+
+def _check_metadata(metadata, source):
+    if not isinstance(metadata, dict) or metadata.get("format") != _FORMAT_NAME:
+        _fail(source, f"its metadata has no 'format' equal to {_FORMAT_NAME!r}, so it was not "
+                      "written by skdnn.save_model")
+    version = metadata.get("format_version")
+    if not isinstance(version, str) or not version.isdecimal() or len(version) > 6 \
+            or int(version) < 1:
+        _fail(source, "its format_version is not a positive integer")
+    if int(version) > FORMAT_VERSION:
+        raise ModelFileError(
+            f"The skdnn model file {source} has format version {int(version)}: it was written "
+            f"by a newer skdnn ({str(metadata.get('skdnn_version'))[:20]!r}), and this skdnn "
+            f"reads format versions up to {FORMAT_VERSION}; upgrade skdnn to load it.")
+    if set(metadata) != _METADATA_KEYS:
+        _fail(source, f"its metadata must have exactly the keys {sorted(_METADATA_KEYS)}")
+    if metadata["estimator"] not in _ESTIMATORS:
+        _fail(source, f"unknown estimator type {metadata['estimator'][:40]!r}; skdnn model "
+                      f"files hold one of {sorted(_ESTIMATORS)}")
+
+
+def _refuse_constant(name):
+    raise ValueError(f"{name} is not valid JSON")
+
+
+def _parse_json(text):
+    return json.loads(text, parse_constant=_refuse_constant)
+
+
+# --- hyperparameters as JSON ---
 
 def _encode(value, name):
     """JSON form of a hyperparameter; tuples, arrays and dicts are tagged to come back alike."""
@@ -179,7 +344,8 @@ def _encode(value, name):
     if isinstance(value, Integral):
         return int(value)
     if isinstance(value, Real):
-        return float(value)
+        value = float(value)
+        return value if math.isfinite(value) else {"__float__": str(value)}
     if isinstance(value, list):
         return [_encode(v, name) for v in value]
     if isinstance(value, tuple):
@@ -194,36 +360,34 @@ def _encode(value, name):
                      "tuples, numeric arrays and dicts of them).")
 
 
-def _collect_state(estimator):
-    """Fitted scalars (a JSON-ready dict) and arrays (HDF5 path to ndarray) of ``estimator``."""
-    best_score = estimator.best_validation_score_
-    state = {"n_features_in_": int(estimator.n_features_in_),
-             "n_layers_": int(estimator.n_layers_), "n_outputs_": int(estimator.n_outputs_),
-             "out_activation_": str(estimator.out_activation_),
-             "n_iter_": int(estimator.n_iter_), "t_": int(estimator.t_),
-             "best_loss_": float(estimator.best_loss_),
-             "best_validation_score_": None if best_score is None else float(best_score)}
-    arrays = {f"parameters/{k}": np.asarray(v) for k, v in estimator.parameters_.items()}
-    arrays["loss_curve"] = np.asarray(estimator.loss_curve_, dtype=np.float64)
-    if estimator.validation_scores_ is not None:
-        arrays["validation_scores"] = np.asarray(estimator.validation_scores_, dtype=np.float64)
-    if hasattr(estimator, "feature_names_in_"):
-        arrays["feature_names_in"] = _checked_labels(estimator.feature_names_in_, "feature names")
-    if isinstance(estimator, LLayerClassifier):
-        arrays["classes"] = _checked_labels(estimator.classes_, "classes_")
-        state["y_type"] = str(estimator._label_binarizer.y_type_)
-        state["sparse_input"] = bool(estimator._label_binarizer.sparse_input_)
-    else:
-        state["y_ndim"] = int(estimator._y_ndim)
-    return state, arrays
+def _decode_hyperparameters(stored):
+    if not isinstance(stored, dict):
+        raise ValueError("the hyperparameters are not a JSON object")
+    return {key: _decode(value) for key, value in stored.items()}
 
 
-def _checked_labels(values, what):
-    values = np.asarray(values)
-    if values.dtype.kind == "O" and not all(isinstance(v, str) for v in values.tolist()):
-        raise ValueError(f"{what} of object dtype must all be str to be saved, got {values!r}.")
-    if values.dtype.kind not in "biufUO":
-        raise ValueError(f"{what} of dtype {values.dtype} cannot be saved in a model file.")
-    return values
-
-
+def _decode(value):
+    """Inverse of :func:`_encode`; any other JSON object is refused."""
+    if isinstance(value, list):
+        return [_decode(v) for v in value]
+    if not isinstance(value, dict):
+        return value
+    if value.keys() == {"__float__"} and value["__float__"] in ("inf", "-inf", "nan"):
+        return float(value["__float__"])
+    if value.keys() == {"__tuple__"} and isinstance(value["__tuple__"], list):
+        return tuple(_decode(v) for v in value["__tuple__"])
+    if value.keys() == {"__ndarray__", "dtype"} and isinstance(value["dtype"], str) \
+            and len(value["dtype"]) <= 8:
+        dtype = np.dtype(value["dtype"])
+        if dtype.kind not in "biuf":
+            raise ValueError(f"a hyperparameter array has dtype {dtype}, not a numeric one")
+        return np.asarray(_decode(value["__ndarray__"]), dtype=dtype)
+    if value.keys() == {"__dict__"} and isinstance(value["__dict__"], list):
+        pairs = [_decode(p) for p in value["__dict__"]]
+        if not all(isinstance(p, list) and len(p) == 2 and
+                   isinstance(p[0], (str, int, float, bool, type(None))) for p in pairs):
+            raise ValueError("a hyperparameter dict is not stored as [key, value] pairs with "
+                             "scalar keys")
+        return dict(pairs)
+    raise ValueError(f"a hyperparameter is an unexpected JSON object with keys "
+                     f"{sorted(value)[:5]}")

@@ -1,82 +1,32 @@
-"""skdnn.model_io: bit-identical round trips, and every kind of bad file refused."""
+"""skdnn.model_io: bit-identical round trips, interop, and every kind of bad file refused."""
 
 import io
 import json
+import os
 import pickle
 import re
+import tracemalloc
 
 import h5py
 import joblib
 import numpy as np
 import pytest
-from sklearn.datasets import make_classification, make_multilabel_classification
+import safetensors.numpy
+from model_file_helpers import (CASES, SMALL, Y_BINARY, X, assert_same_predictions, fitted,
+                                read_file, rewrite)
 from sklearn.exceptions import NotFittedError
 from sklearn.linear_model import LogisticRegression
 
-from skdnn import LLayerClassifier, LLayerRegressor
-from skdnn.model_io import FORMAT_VERSION, load_model, save_model
-
-X, Y_MULTICLASS = make_classification(60, 5, n_informative=4, n_redundant=0, n_classes=3,
-                                      random_state=0)
-Y_BINARY = Y_MULTICLASS % 2
-Y_MULTILABEL = make_multilabel_classification(60, 5, n_classes=3, random_state=0)[1]
-Y_REGRESSION = np.c_[X[:, 0] - X[:, 1], X[:, 2] * X[:, 3]]
-SMALL = {"hidden_layer_sizes": (4,), "max_iter": 30, "random_state": 0}
-
-
-def fitted(case):
-    """A small estimator fitted for ``case``, and the data it was fitted on."""
-    if case == "binary":
-        return LLayerClassifier(**SMALL).fit(X, Y_BINARY), X
-    if case == "multiclass":
-        est = LLayerClassifier((4, 3), solver="adam", learning_rate=0.01, max_iter=30,
-                               random_state=0)
-        return est.fit(X, Y_MULTICLASS), X
-    if case == "string labels":
-        labels = np.array(["cat", "dog", "non-cat"])[Y_MULTICLASS]
-        return LLayerClassifier(**SMALL).fit(X, labels), X
-    if case == "multilabel":
-        return LLayerClassifier(**{**SMALL, "solver": "lbfgs"}).fit(X, Y_MULTILABEL), X
-    if case == "regressor":
-        return LLayerRegressor(**SMALL).fit(X, Y_REGRESSION[:, 0]), X
-    if case == "regressor multi-output":
-        est = LLayerRegressor([3, 3], activation=["tanh", "relu"], solver="momentum",
-                              learning_rate=0.01, max_iter=30, random_state=0)
-        return est.fit(X, Y_REGRESSION), X
-    if case == "float32":
-        X32 = X.astype(np.float32)
-        return LLayerClassifier(**SMALL).fit(X32, Y_BINARY), X32
-    if case == "feature names, class_weight, early stopping":
-        pd = pytest.importorskip("pandas")
-        frame = pd.DataFrame(X, columns=[f"pixel {i}" for i in range(X.shape[1])])
-        est = LLayerClassifier(np.array([4, 2]), class_weight={0: 1.0, 1: 2.5, 2: 1.0},
-                               dropout=[0.1, 0.0], early_stopping=True, tol=1e-4,
-                               max_iter=30, random_state=0)
-        return est.fit(frame, Y_MULTICLASS), frame
-    raise ValueError(case)
-
-
-CASES = ["binary", "multiclass", "string labels", "multilabel", "regressor",
-         "regressor multi-output", "float32", "feature names, class_weight, early stopping"]
-
-
-def assert_same_predictions(loaded, original, data):
-    """Predictions, probabilities and scores equal bit for bit, dtypes included."""
-    methods = ["predict", "predict_proba"] if hasattr(original, "classes_") else ["predict"]
-    for method in methods:
-        expected, got = getattr(original, method)(data), getattr(loaded, method)(data)
-        assert got.dtype == expected.dtype
-        np.testing.assert_array_equal(got, expected, strict=True)
-    for key, W in original.parameters_.items():
-        assert loaded.parameters_[key].dtype == W.dtype
-        assert loaded.parameters_[key].tobytes() == W.tobytes()
+import skdnn
+from skdnn import LLayerClassifier, ModelFileError, load_model, save_model
+from skdnn.model_io import FORMAT_VERSION
 
 
 @pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
 @pytest.mark.parametrize("case", CASES)
 def test_round_trip_is_bit_identical(case, tmp_path):
     original, data = fitted(case)
-    path = tmp_path / "model.h5"
+    path = tmp_path / "model.safetensors"
     save_model(original, path)
     loaded = load_model(path)
     assert type(loaded) is type(original)
@@ -84,11 +34,11 @@ def test_round_trip_is_bit_identical(case, tmp_path):
     assert repr(loaded.get_params()) == repr(original.get_params())
     for name in ["n_features_in_", "n_layers_", "n_outputs_", "out_activation_", "n_iter_",
                  "t_", "loss_curve_", "best_loss_", "validation_scores_",
-                 "best_validation_score_"]:
+                 "best_validation_score_", "_no_improvement_count"]:
         assert getattr(loaded, name) == getattr(original, name), name
     if hasattr(original, "classes_"):
-        assert loaded.classes_.dtype == original.classes_.dtype
-        np.testing.assert_array_equal(loaded.classes_, original.classes_)
+        np.testing.assert_array_equal(loaded.classes_, original.classes_, strict=True)
+        assert vars(loaded._label_binarizer).keys() == vars(original._label_binarizer).keys()
         assert loaded._label_binarizer.y_type_ == original._label_binarizer.y_type_
     if hasattr(original, "feature_names_in_"):
         np.testing.assert_array_equal(loaded.feature_names_in_, original.feature_names_in_,
@@ -96,31 +46,19 @@ def test_round_trip_is_bit_identical(case, tmp_path):
     assert loaded.score(data, original.predict(data)) == 1.0
 
 
-def test_round_trip_through_a_file_object():
-    original, _ = fitted("binary")
+@pytest.mark.parametrize("case", ["binary", "string labels"])
+def test_round_trip_through_a_file_object(case):
+    original, data = fitted(case)
     buffer = io.BytesIO()
     save_model(original, buffer)
-    assert_same_predictions(load_model(io.BytesIO(buffer.getvalue())), original, X)
-
-
-@pytest.mark.parametrize("case", ["binary", "regressor multi-output"])
-def test_loaded_model_keeps_training(case, tmp_path):
-    original, data = fitted(case)
-    save_model(original, tmp_path / "model.h5")
-    loaded = load_model(tmp_path / "model.h5")
-    y = Y_BINARY if case == "binary" else Y_REGRESSION
-    loaded.partial_fit(data, y)
-    assert loaded.n_iter_ == original.n_iter_ + 1
-    assert len(loaded.loss_curve_) == len(original.loss_curve_) + 1
-    assert not np.array_equal(loaded.parameters_["W1"], original.parameters_["W1"])
+    assert_same_predictions(load_model(io.BytesIO(buffer.getvalue())), original, data)
 
 
 def test_loading_leaves_numpys_global_generator_alone(tmp_path):
-    # random_state=None would make the loader's set-up draw from the global generator.
     original = LLayerClassifier((4,), max_iter=5).fit(X, Y_BINARY)
-    save_model(original, tmp_path / "model.h5")
+    save_model(original, tmp_path / "model.safetensors")
     before = np.random.get_state()[1].copy()
-    load_model(tmp_path / "model.h5")
+    load_model(tmp_path / "model.safetensors")
     np.testing.assert_array_equal(np.random.get_state()[1], before)
 
 
@@ -129,6 +67,10 @@ def test_joblib_round_trip_is_bit_identical(tmp_path):
         original, data = fitted(case)
         joblib.dump(original, tmp_path / "model.joblib")
         assert_same_predictions(joblib.load(tmp_path / "model.joblib"), original, data)
+    # A loaded model pickles too.
+    save_model(original, tmp_path / "model.safetensors")
+    joblib.dump(load_model(tmp_path / "model.safetensors"), tmp_path / "loaded.joblib")
+    assert_same_predictions(joblib.load(tmp_path / "loaded.joblib"), original, data)
 
 
 def test_skops_round_trip_is_bit_identical():
@@ -140,188 +82,282 @@ def test_skops_round_trip_is_bit_identical():
     assert_same_predictions(loaded, original, data)
 
 
+# --- the file is plain safetensors ---
+
+def test_weights_open_with_safetensors_numpy(tmp_path):
+    original, _ = fitted("multiclass")
+    save_model(original, tmp_path / "model.safetensors")
+    tensors = safetensors.numpy.load_file(tmp_path / "model.safetensors")
+    for name, W in original.parameters_.items():
+        np.testing.assert_array_equal(tensors[name], W, strict=True)
+    assert {"W1", "b1", "W3", "b3", "loss_curve_", "_optimizer.first_moments.W1",
+            "_random_state.key"} <= set(tensors)
+
+
+def test_weights_open_with_safetensors_torch(tmp_path):
+    torch = pytest.importorskip("torch")
+    import safetensors.torch
+
+    original, _ = fitted("multiclass")
+    save_model(original, tmp_path / "model.safetensors")
+    tensors = safetensors.torch.load_file(tmp_path / "model.safetensors")
+    for name, W in original.parameters_.items():
+        assert torch.equal(tensors[name], torch.from_numpy(W))
+
+
+def test_a_20000_label_model_saves_and_loads_without_a_labels_squared_array(tmp_path):
+    rng = np.random.RandomState(0)
+    Y = (rng.uniform(size=(30, 20_000)) < 0.5).astype(int)
+    original = LLayerClassifier((4,), max_iter=1, random_state=0).fit(X[:30], Y)
+    tracemalloc.start()
+    try:
+        save_model(original, tmp_path / "model.safetensors")
+        loaded = load_model(tmp_path / "model.safetensors")
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    # np.eye(20000) would be 3.2 GB (400 MB as bools); the model is under 1 MB.
+    assert peak < 64 * 2**20
+    assert_same_predictions(loaded, original, X[:30])
+
+
 # --- saving refuses what it cannot store faithfully ---
 
 def test_save_unfitted_raises_not_fitted(tmp_path):
     with pytest.raises(NotFittedError):
-        save_model(LLayerClassifier(), tmp_path / "model.h5")
-    assert not (tmp_path / "model.h5").exists()
+        save_model(LLayerClassifier(), tmp_path / "model.safetensors")
+    assert list(tmp_path.iterdir()) == []
 
 
 def test_save_other_estimator_raises_type_error(tmp_path):
     with pytest.raises(TypeError, match="LLayerClassifier and LLayerRegressor"):
-        save_model(LogisticRegression().fit(X, Y_BINARY), tmp_path / "model.h5")
+        save_model(LogisticRegression().fit(X, Y_BINARY), tmp_path / "model.safetensors")
 
 
 def test_save_random_state_instance_stores_none(tmp_path):
     original = LLayerClassifier((4,), max_iter=5, random_state=np.random.RandomState(0))
     original.fit(X, Y_BINARY)
     with pytest.warns(UserWarning, match="random_state=None is saved instead"):
-        save_model(original, tmp_path / "model.h5")
-    loaded = load_model(tmp_path / "model.h5")
+        save_model(original, tmp_path / "model.safetensors")
+    loaded = load_model(tmp_path / "model.safetensors")
     assert loaded.random_state is None
     assert_same_predictions(loaded, original, X)
 
 
-def test_save_inconsistent_estimator_raises_and_removes_file(tmp_path):
+def test_save_inconsistent_estimator_raises(tmp_path):
     original, _ = fitted("binary")
     original.set_params(hidden_layer_sizes=(4, 4))
     with pytest.raises(ValueError, match="cannot be saved.*n_layers_ is 3"):
-        save_model(original, tmp_path / "model.h5")
-    assert not (tmp_path / "model.h5").exists()
+        save_model(original, tmp_path / "model.safetensors")
+    assert list(tmp_path.iterdir()) == []
 
 
 def test_save_unstorable_hyperparameter_raises(tmp_path):
     original, _ = fitted("binary")
     original.set_params(class_weight={0: 1.0, 1: object()})
     with pytest.raises(ValueError, match="class_weight.*cannot be stored"):
-        save_model(original, tmp_path / "model.h5")
+        save_model(original, tmp_path / "model.safetensors")
 
 
-# --- loading refuses every damaged or foreign file, naming the file ---
+# --- loading refuses every damaged, crafted or foreign file, naming the file ---
 
-def edit_json(f, attribute, change):
-    data = json.loads(f.attrs[attribute])
-    change(data)
-    f.attrs[attribute] = json.dumps(data)
+def hyper(change):
+    return lambda metadata, hyper, state, tensors: change(hyper)
 
 
-def replace(f, name, value):
-    del f[name]
-    f[name] = value
+def state(change):
+    return lambda metadata, hyper, state, tensors: change(state)
 
 
+def tensors(change):
+    return lambda metadata, hyper, state, tensors: change(tensors)
+
+
+def metadata(change):
+    return lambda metadata, hyper, state, tensors: change(metadata)
+
+
+# name: (fitted case, change, rehash, message the ModelFileError must match)
 CORRUPTIONS = {
-    "wrong shape": (lambda f: replace(f, "parameters/W1", np.zeros((4, 6))),
-                    r"parameters/W1 has shape \(4, 6\), expected \(4, 5\)"),
-    "NaN weight": (lambda f: f["parameters/W1"].__setitem__((0, 0), np.nan), "non-finite"),
-    "infinite bias": (lambda f: f["parameters/b1"].__setitem__((1, 0), np.inf), "non-finite"),
-    "integer weights": (lambda f: replace(f, "parameters/W2", np.zeros((1, 4), dtype=int)),
-                        "expected float32 or float64"),
-    "mixed float dtypes": (lambda f: replace(f, "parameters/b2", np.zeros((1, 1), np.float32)),
-                           "mix dtypes"),
-    "extra layer": (lambda f: f.create_dataset("parameters/W3", data=np.zeros((1, 1))),
-                    "parameters must be exactly"),
-    "missing dataset": (lambda f: f.__delitem__("parameters/b2"), "parameters must be exactly"),
-    "missing classes": (lambda f: f.__delitem__("classes"), "missing dataset 'classes'"),
-    "missing loss curve": (lambda f: f.__delitem__("loss_curve"), "missing dataset 'loss_curve'"),
-    "unknown estimator type": (lambda f: f.attrs.__setitem__("estimator", "MLPClassifier"),
-                               "unknown estimator type 'MLPClassifier'"),
-    "unknown hyperparameter": (lambda f: edit_json(f, "hyperparameters",
-                                                   lambda d: d.update(n_heads=8)),
+    "changed weight, checksum not updated": (
+        "binary", tensors(lambda t: t["W1"].__setitem__((0, 0), 0.5)), False,
+        "SHA-256 checksum does not match"),
+    "wrong shape": ("binary", tensors(lambda t: t.update(W1=np.zeros((4, 6)))), True,
+                    r"W1 has shape \(4, 6\), expected \(4, 5\)"),
+    "NaN weight": ("binary", tensors(lambda t: t["W1"].__setitem__((0, 0), np.nan)), True,
+                   "W1 holds non-finite values"),
+    "infinite bias": ("binary", tensors(lambda t: t["b1"].__setitem__((1, 0), np.inf)), True,
+                      "b1 holds non-finite values"),
+    "integer weights": ("binary", tensors(lambda t: t.update(W2=np.zeros((1, 4), int))), True,
+                        "W2 has dtype int64"),
+    "mixed float dtypes": ("binary", tensors(lambda t: t.update(b2=np.zeros((1, 1),
+                                                                            np.float32))),
+                           True, "b2 has dtype float32"),
+    "extra layer": ("binary", tensors(lambda t: t.update(W3=np.zeros((1, 1)))), True,
+                    r"unexpected arrays \['W3'\]"),
+    "missing weight": ("binary", tensors(lambda t: t.pop("b2")), True,
+                       "the array 'b2' is missing"),
+    "missing classes": ("binary", tensors(lambda t: t.pop("classes_")), True,
+                        "the array 'classes_' is missing"),
+    "unknown estimator type": ("binary", metadata(lambda m: m.update(estimator="MLP")), True,
+                               "unknown estimator type 'MLP'"),
+    "extra metadata key": ("binary", metadata(lambda m: m.update(pickle="x")), True,
+                           "exactly the keys"),
+    "unknown hyperparameter": ("binary", hyper(lambda h: h.update(n_heads=8)), True,
                                r"unknown: \['n_heads'\]"),
-    "missing hyperparameter": (lambda f: edit_json(f, "hyperparameters",
-                                                   lambda d: d.pop("alpha")),
+    "missing hyperparameter": ("binary", hyper(lambda h: h.pop("alpha")), True,
                                r"missing: \['alpha'\]"),
-    "negative learning rate": (lambda f: edit_json(f, "hyperparameters",
-                                                   lambda d: d.update(learning_rate=-1.0)),
+    "negative learning rate": ("binary", hyper(lambda h: h.update(learning_rate=-1.0)), True,
                                "bad hyperparameter value.*learning_rate"),
-    "unknown activation": (lambda f: edit_json(f, "hyperparameters",
-                                               lambda d: d.update(activation="swish")),
-                           "bad hyperparameter value.*activation"),
+    "huge activation string": ("binary", hyper(lambda h: h.update(activation="x" * 10**6)),
+                               True, "bad hyperparameter value.*activation"),
     "more hidden layers than weights": (
-        lambda f: edit_json(f, "hyperparameters",
-                            lambda d: d.update(hidden_layer_sizes={"__tuple__": [4, 4]})),
-        "n_layers_ is 3 but hidden_layer_sizes"),
-    "foreign JSON object": (lambda f: edit_json(f, "hyperparameters",
-                                                lambda d: d.update(tol={"py/object": "os"})),
-                            "cannot be decoded"),
-    "newer format version": (lambda f: f.attrs.__setitem__("format_version",
-                                                           FORMAT_VERSION + 1),
-                             "written by a newer skdnn.*upgrade skdnn"),
-    "format version not an integer": (lambda f: f.attrs.__setitem__("format_version", "1"),
-                                      "format_version is '1'"),
-    "not a model file": (lambda f: f.attrs.__delitem__("format"), "not written by skdnn"),
-    "bad fitted-state JSON": (lambda f: f.attrs.__setitem__("fitted_state", "{oops"),
-                              "not valid JSON"),
-    "n_features_in_ not matching W1": (
-        lambda f: edit_json(f, "fitted_state", lambda d: d.update(n_features_in_=6)),
-        r"W1 has shape \(4, 5\), expected \(4, 6\)"),
+        "binary", hyper(lambda h: h.update(hidden_layer_sizes={"__tuple__": [4, 4]})), True,
+        "n_layers_ is 3 but hidden_layer_sizes makes 4 layers"),
+    "a billion hidden units": ("binary", hyper(lambda h: h.update(
+        hidden_layer_sizes={"__tuple__": [10**9]})), True,
+        r"W1 has shape \(4, 5\), expected \(1000000000, 5\)"),
+    "foreign JSON object": ("binary", hyper(lambda h: h.update(tol={"py/object": "os"})),
+                            True, "unexpected JSON object"),
+    "deeply nested JSON": ("binary", metadata(lambda m: m.update(
+        hyperparameters='{"tol": ' + "[" * 100_000 + "]" * 100_000 + "}")), True,
+        "RecursionError"),
+    "newer format version": ("binary", metadata(lambda m: m.update(
+        format_version=str(FORMAT_VERSION + 1))), True, "written by a newer skdnn.*upgrade"),
+    "format version not an integer": ("binary", metadata(lambda m: m.update(
+        format_version="1.0")), True, "format_version is not a positive integer"),
+    "not an skdnn file": ("binary", metadata(lambda m: m.pop("format")), True,
+                          "no 'format' equal to 'skdnn-model'"),
+    "bad fitted-state JSON": ("binary", metadata(lambda m: m.update(fitted_state="{oops")),
+                              True, "Expecting property name"),
+    "NaN in JSON": ("binary", metadata(lambda m: m.update(fitted_state=m["fitted_state"].replace(
+        '"best_loss_": ', '"best_loss_": NaN, "x": '))), True, "NaN is not valid JSON"),
+    "int of 5000 digits": ("binary", metadata(lambda m: m.update(fitted_state=re.sub(
+        r'"t_": \d+', '"t_": ' + "9" * 5000, m["fitted_state"]))), True,
+        "integer string conversion"),
+    "a bool for a count": ("binary", state(lambda s: s.update(n_iter_=True)), True,
+                           "n_iter_ must be an integer >= 0"),
+    "unknown fitted attribute": ("binary", state(lambda s: s.update(coefs_=1)), True,
+                                 r"unknown: \['coefs_'\]"),
+    "missing fitted attribute": ("binary", state(lambda s: s.pop("n_iter_")), True,
+                                 "the fitted state has no n_iter_"),
+    "n_features_in_ not matching W1": ("binary", state(lambda s: s.update(n_features_in_=6)),
+                                       True, r"W1 has shape \(4, 5\), expected \(4, 6\)"),
+    "loss curve of another length": ("binary", state(lambda s: s.update(loss_curve_=3)), True,
+                                     r"loss_curve_ has shape \(30,\), expected \(3,\)"),
     "outputs not matching the classes": (
-        lambda f: edit_json(f, "fitted_state", lambda d: d.update(y_type="multiclass")),
-        "multiclass classifier with 2 classes"),
-    "unsorted classes": (lambda f: replace(f, "classes", np.array([1, 0])),
-                         "not the sorted distinct labels"),
-    "classes of an opaque type": (lambda f: replace(f, "classes", np.void(b"xx" * 2)),
-                                  "expected 1-D numbers"),
-    "unexpected dataset": (lambda f: f.create_dataset("extra", data=[1.0]),
-                           r"unexpected entries \['extra'\]"),
-    "soft link": (lambda f: (f.__delitem__("loss_curve"),
-                             f.__setitem__("loss_curve", h5py.SoftLink("/parameters/b2"))),
-                  "is a link to somewhere else"),
-    "external link": (lambda f: (f.__delitem__("loss_curve"),
-                                 f.__setitem__("loss_curve", h5py.ExternalLink("o.h5", "/x"))),
-                      "is a link to somewhere else"),
+        "binary", state(lambda s: s["_label_binarizer"].update(y_type_="multiclass")), True,
+        "2 classes of dtype int64 are not the classes of a multiclass target"),
+    "binary classes, softmax output": ("binary", state(lambda s: s.update(
+        out_activation_="softmax")), True, "has 1 sigmoid outputs, not 1 softmax"),
+    "unsorted classes": ("binary", tensors(lambda t: t.update(classes_=np.array([1, 0]))),
+                         True, "classes_ must be sorted and distinct"),
+    "complex classes": ("binary", tensors(lambda t: t.update(
+        classes_=np.array([0, 1], np.complex64))), True, "classes_ has dtype complex64"),
+    "multilabel classes not arange": (
+        "multilabel", tensors(lambda t: t.update(classes_=np.array([0, 1, 5]))), True,
+        "not the classes of a multilabel-indicator target"),
+    "string labels of another type": ("string labels", state(lambda s: s.update(
+        classes_=["cat", 1, "dog"])), True, "classes_ must be a list of strings"),
+    "1-D regressor with 2 outputs": ("regressor multi-output", state(lambda s: s.update(
+        _y_ndim=1)), True, "a regressor of 1-D targets"),
+    "feature names of another count": (
+        "feature names, class_weight, early stopping",
+        state(lambda s: s.update(feature_names_in_=["a"])), True,
+        "feature_names_in_ must be a list of 5 strings"),
+    "moments of another shape": ("multiclass", tensors(lambda t: t.update(
+        {"_optimizer.first_moments.W1": np.zeros((4, 4))})), True,
+        r"_optimizer.first_moments.W1 has shape \(4, 4\), expected \(4, 5\)"),
+    "optimiser state of another solver": ("multiclass", state(lambda s: s.update(
+        _optimizer={"velocities": [], "_velocity_rate": 0.1})), True,
+        "_optimizer must be null or hold exactly"),
+    "negative step count": ("multiclass", state(lambda s: s["_optimizer"].update(t=-1)), True,
+                            "_optimizer.t must be a finite number >= 0"),
+    "random key of another dtype": ("binary", tensors(lambda t: t.update(
+        {"_random_state.key": t["_random_state.key"].astype(np.int64)})), True,
+        "_random_state.key has dtype int64"),
+    "pickle in a tensor": ("binary", tensors(lambda t: t.update(
+        estimator_pickle=np.frombuffer(pickle.dumps({"W1": 1}), np.uint8).copy())), True,
+        r"unexpected arrays \['estimator_pickle'\]"),
 }
 
 
-@pytest.fixture
-def model_file(tmp_path):
-    path = tmp_path / "model.h5"
-    save_model(fitted("binary")[0], path)
-    return path
-
-
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
 @pytest.mark.parametrize("corruption", sorted(CORRUPTIONS))
-def test_load_refuses_corrupted_file(corruption, model_file):
-    damage, message = CORRUPTIONS[corruption]
-    load_model(model_file)  # intact before the damage
-    with h5py.File(model_file, "r+") as f:
-        damage(f)
-    with pytest.raises(ValueError, match=message) as raised:
-        load_model(model_file)
-    assert str(model_file) in str(raised.value)
+def test_load_refuses_corrupted_file(corruption, tmp_path):
+    case, change, rehash, message = CORRUPTIONS[corruption]
+    path = tmp_path / "model.safetensors"
+    save_model(fitted(case)[0], path)
+    rewrite(path, change, rehash)
+    with pytest.raises(ModelFileError, match=message) as raised:
+        load_model(path)
+    assert str(path) in str(raised.value)
+    assert len(str(raised.value)) < 600
 
 
-@pytest.mark.parametrize("content", [b"", b"W1,b1\n0.5,0.1\n", pickle.dumps({"W1": 1})])
-def test_load_refuses_a_file_that_is_not_hdf5(content, tmp_path):
-    path = tmp_path / "model.h5"
+@pytest.mark.parametrize("content", [b"", b"W1,b1\n0.5,0.1\n", pickle.dumps({"W1": 1}),
+                                     b"\x08\0\0\0\0\0\0\0{}      ", b"\x02\0\0\0\0\0\0\0{}"])
+def test_load_refuses_a_file_that_is_not_a_model(content, tmp_path):
+    path = tmp_path / "model.safetensors"
     path.write_bytes(content)
-    with pytest.raises(ValueError, match=re.escape(f"{str(path)!r} is not an HDF5 file")):
+    with pytest.raises(ModelFileError, match="is not a valid skdnn model file") as raised:
+        load_model(path)
+    assert repr(str(path)) in str(raised.value)
+
+
+def test_load_refuses_an_hdf5_file(tmp_path):
+    path = tmp_path / "model.h5"
+    with h5py.File(path, "w") as f:
+        f["W1"] = np.zeros((4, 5))
+    with pytest.raises(ModelFileError, match="header length field says"):
+        load_model(path)
+
+
+def test_load_refuses_a_plain_safetensors_file(tmp_path):
+    path = tmp_path / "weights.safetensors"
+    safetensors.numpy.save_file({"W1": np.zeros((4, 5))}, path, metadata={"x": "y"})
+    with pytest.raises(ModelFileError, match="not written by skdnn.save_model"):
         load_model(path)
 
 
 def test_load_missing_file_raises_file_not_found(tmp_path):
     with pytest.raises(FileNotFoundError):
-        load_model(tmp_path / "absent.h5")
+        load_model(tmp_path / "absent.safetensors")
 
 
-# --- loading never unpickles ---
-
-class _LeavesAMark:
-    """Unpickling this creates a file: the trace that pickled code ran."""
-
-    def __init__(self, mark):
-        self.mark = str(mark)
-
-    def __reduce__(self):
-        return open, (self.mark, "w")
+def test_load_refuses_a_folder_and_a_device(tmp_path):
+    with pytest.raises(ModelFileError, match="not a regular file"):
+        load_model(tmp_path)
+    if hasattr(os, "mkfifo"):
+        os.mkfifo(tmp_path / "fifo")  # opening it would wait for a writer
+        with pytest.raises(ModelFileError, match="not a regular file"):
+            load_model(tmp_path / "fifo")
 
 
-def test_loading_never_calls_pickle(model_file, monkeypatch):
+def test_model_file_error_is_a_value_error_exported_by_skdnn():
+    assert issubclass(ModelFileError, ValueError)
+    assert "ModelFileError" in skdnn.__all__
+
+
+def test_loading_never_calls_pickle(tmp_path, monkeypatch):
+    original, _ = fitted("binary")
+    save_model(original, tmp_path / "model.safetensors")
+
     def refuse(*args, **kwargs):
         raise AssertionError("pickle was used")
 
     for name in ["load", "loads", "Unpickler"]:
         monkeypatch.setattr(pickle, name, refuse)
-    assert_same_predictions(load_model(model_file), fitted("binary")[0], X)
+    assert_same_predictions(load_model(tmp_path / "model.safetensors"), original, X)
 
 
-@pytest.mark.parametrize("where", ["attribute", "dataset", "weights"])
-def test_pickled_payload_is_refused_and_never_run(where, model_file, tmp_path):
-    mark = tmp_path / "payload-ran"
-    payload = np.void(pickle.dumps(_LeavesAMark(mark)))
-    # The payload is live: unpickling it would leave the mark.
-    pickle.loads(payload.tobytes()).close()
-    assert mark.exists()
-    mark.unlink()
-    with h5py.File(model_file, "r+") as f:
-        if where == "attribute":
-            f.attrs["estimator_pickle"] = payload
-        elif where == "dataset":
-            f["estimator_pickle"] = payload
-        else:
-            replace(f, "parameters/W1", np.full((4, 5), payload))
-    with pytest.raises(ValueError, match="unexpected entries|expected float32"):
-        load_model(model_file)
-    assert not mark.exists()
+def test_the_file_holds_the_documented_metadata(tmp_path):
+    original = LLayerClassifier(**SMALL).fit(X, Y_BINARY)
+    save_model(original, tmp_path / "model.safetensors")
+    metadata, _ = read_file(tmp_path / "model.safetensors")
+    assert metadata["format"] == "skdnn-model"
+    assert metadata["estimator"] == "LLayerClassifier"
+    assert metadata["skdnn_version"] == skdnn.__version__
+    assert json.loads(metadata["hyperparameters"])["max_iter"] == 30
+    assert json.loads(metadata["fitted_state"])["n_iter_"] == 30
+    assert len(metadata["sha256"]) == 64

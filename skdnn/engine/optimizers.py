@@ -5,7 +5,8 @@ when the learning rate decays) and one method, ``update(parameters, grads)``,
 which changes the arrays of ``parameters`` in place from ``grads`` (keys
 ``"dW1"``, ``"db1"``, ...). State (velocities, moments) is kept per parameter
 name, so an optimiser can go on from one call of ``fit``/``partial_fit`` to the
-next. Adding one is adding a class and an entry in :data:`OPTIMIZERS`.
+next; the class attribute ``state_names`` lists it (numbers, and dicts of
+parameter name to an array of that parameter's shape and dtype). Adding one is adding a class and an entry in :data:`OPTIMIZERS`.
 
 ``scratch=True`` tells ``update`` that it may overwrite ``grads``: the
 gradient's own memory then holds the intermediate results, so the update
@@ -31,7 +32,15 @@ class GradientDescent:
     ----------
     learning_rate : float
         Step size.
+
+    Attributes
+    ----------
+    state_names : tuple of str
+        The attributes that are training state: none, plain gradient descent
+        keeps nothing from one step to the next.
     """
+
+    state_names = ()
 
     def __init__(self, learning_rate):
         self.learning_rate = learning_rate
@@ -82,7 +91,13 @@ class Momentum:
     velocities : dict of ndarray
         Per parameter, the velocity times the learning rate, ``lr v``: the
         step itself (a rescaling that saves work at each step).
+    state_names : tuple of str
+        The attributes that are training state, which a model file saves so
+        that training resumes exactly: the velocities and the learning rate
+        they are scaled by.
     """
+
+    state_names = ("velocities", "_velocity_rate")
 
     def __init__(self, learning_rate, beta=0.9):
         self.learning_rate = learning_rate
@@ -141,7 +156,13 @@ class Adam:
         each step: divided by ``1 - beta_1`` and ``1 - beta_2``, and
         multiplied by the scale of the last step's gradients (see
         ``gradient_scale``) and by its square.
+    state_names : tuple of str
+        The attributes that are training state, which a model file saves so
+        that training resumes exactly: the step count, the moments and the
+        steps since their last rescaling.
     """
+
+    state_names = ("t", "first_moments", "second_moments", "_scaled_steps")
 
     # The second moment's scale grows by 1 / beta_2 per step; past this
     # factor both moments are brought back to scale 1 (two passes, rarely).
