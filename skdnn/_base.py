@@ -250,9 +250,11 @@ class BaseLLayer(BaseEstimator):
             errors = []
             with np.errstate(over="call", invalid="call", divide="call",
                              call=lambda kind, flag: errors.append(kind)):
-                cost = engine.train_epoch(X, Y, self.parameters_, activations, self._optimizer,
-                                          self.batch_size, self.shuffle, self._random_state,
-                                          sample_weight, self.alpha, dropout, workspace)
+                cost = engine.train_epoch(
+                    X, Y, self.parameters_, activations, self._optimizer,
+                    batch_size=self.batch_size, shuffle=self.shuffle, rng=self._random_state,
+                    sample_weight=sample_weight, alpha=self.alpha, dropout=dropout,
+                    workspace=workspace)
             self._record_epoch(cost, X.shape[1])
             if errors:
                 # The cost is measured before each step, so the last step may have

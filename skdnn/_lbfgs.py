@@ -40,8 +40,9 @@ def fit_lbfgs(estimator, X, Y, activations, sample_weight):
 
     def cost_and_gradient(theta):
         _unpack_into(parameters, theta)
-        cost, grads = engine.loss_and_gradients(X, Y, parameters, activations, sample_weight,
-                                                estimator.alpha, workspace=workspace)
+        cost, grads = engine.loss_and_gradients(X, Y, parameters, activations,
+                                                sample_weight=sample_weight,
+                                                alpha=estimator.alpha, workspace=workspace)
         return cost, np.concatenate([grads["d" + name].ravel() for name in parameters]
                                     ).astype(np.float64)
 
