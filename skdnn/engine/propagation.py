@@ -140,13 +140,14 @@ def forward_propagation(X, parameters, activations, dropout_masks=None, workspac
 
 
 def _parameter_gradients(dZ, A_prev, out=None):
-    # dW = (1/m) dZ A_prev^T and db = (1/m) sum(dZ, axis=1, keepdims=True).
+    # dW = (1/m) dZ A_prev^T and db = (1/m) sum(dZ, axis=1, keepdims=True),
+    # with the 1/m applied to dZ, (n_l, m), rather than to dW, (n_l, n_{l-1}):
+    # the first layer's dW is usually far larger than its dZ.
     dW_out, db_out = (None, None) if out is None else out
     m = A_prev.shape[1]
-    dW = _matmul(dZ, A_prev.T, out=dW_out)
-    dW *= 1 / m
-    db = np.sum(dZ, axis=1, keepdims=True, out=db_out)
-    db *= 1 / m
+    dZ_mean = dZ * (1 / m)
+    dW = _matmul(dZ_mean, A_prev.T, out=dW_out)
+    db = np.sum(dZ_mean, axis=1, keepdims=True, out=db_out)
     return dW, db
 
 
