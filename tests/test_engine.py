@@ -112,7 +112,6 @@ def test_linear_backward_by_hand():
     assert_allclose(dW, [[2.5, 5.5]])
     assert_allclose(db, [[1.5]])
     assert_allclose(dA_prev, [[1.0, 2.0], [-1.0, -2.0]])
-    assert E.linear_backward(dZ, (A_prev, W, None), compute_dA_prev=False)[0] is None
 
 
 def test_linear_activation_backward_relu_masks_dZ():
@@ -172,6 +171,97 @@ def test_L_model_backward_finite_when_output_saturates():
     assert all(np.isfinite(g).all() for g in grads.values())
 
 
+def _course_backward_test_case():
+    """The course's own inputs for L_model_backward: everything drawn from randn."""
+    np.random.seed(3)
+    AL = np.random.randn(1, 2)
+    Y = np.array([[1, 0]])
+    A1, W1, b1, Z1 = (np.random.randn(4, 2), np.random.randn(3, 4), np.random.randn(3, 1),
+                      np.random.randn(3, 2))
+    A2, W2, b2, Z2 = (np.random.randn(3, 2), np.random.randn(1, 3), np.random.randn(1, 1),
+                      np.random.randn(1, 2))
+    return AL, Y, (((A1, W1, b1), Z1), ((A2, W2, b2), Z2))
+
+
+def _literal_L_model_backward(AL, Y, caches):
+    """The course's L_model_backward, written out formula by formula."""
+    grads = {}
+    L = len(caches)
+    dA = -(np.divide(Y, AL) - np.divide(1 - Y, 1 - AL))
+    for l in range(L, 0, -1):
+        (A_prev, W, b), Z = caches[l - 1]
+        if l == L:
+            s = 1 / (1 + np.exp(-Z))
+            dZ = dA * s * (1 - s)
+        else:
+            dZ = np.array(dA, copy=True)
+            dZ[Z <= 0] = 0
+        m = A_prev.shape[1]
+        grads[f"dW{l}"] = 1. / m * np.dot(dZ, A_prev.T)
+        grads[f"db{l}"] = 1. / m * np.sum(dZ, axis=1, keepdims=True)
+        grads[f"dA{l - 1}"] = dA = np.dot(W.T, dZ)
+    return grads
+
+
+def test_L_model_backward_course_figures_for_randn_AL():
+    # AL outside (0, 1): the course's formula still gives its published figures.
+    AL, Y, caches = _course_backward_test_case()
+    assert (AL > 1).any()
+    grads = E.L_model_backward(AL, Y, caches)
+    assert_allclose(grads["dW1"], [[0.41010002, 0.07807203, 0.13798444, 0.10502167],
+                                   [0.0, 0.0, 0.0, 0.0],
+                                   [0.05283652, 0.01005865, 0.01777766, 0.0135308]], atol=1e-8)
+    assert_allclose(grads["db1"], [[-0.22007063], [0.0], [-0.02835349]], atol=1e-8)
+    assert_allclose(grads["dA1"], [[0.12913162, -0.44014127], [-0.14175655, 0.48317296],
+                                   [0.01663708, -0.05670698]], atol=1e-8)
+    literal = _literal_L_model_backward(AL, Y, caches)
+    assert sorted(grads) == sorted(literal)
+    for key in literal:
+        assert_allclose(grads[key], literal[key], rtol=1e-14, atol=1e-16, err_msg=key)
+
+
+def test_L_model_backward_touches_only_the_singular_points():
+    # AL = 0 and AL = 1 are moved by eps; every other value, randn ones
+    # included, goes through the formula as it is.
+    AL, Y, caches = _course_backward_test_case()
+    AL = np.array([[1.0, 0.0]])
+    grads = E.L_model_backward(AL, Y, caches)
+    eps = np.finfo(np.float64).eps
+    literal = _literal_L_model_backward(np.array([[1 - eps, eps]]), Y, caches)
+    for key in literal:
+        assert_allclose(grads[key], literal[key], rtol=1e-14, atol=1e-16, err_msg=key)
+
+
+def test_backward_propagation_gives_the_parameter_gradients_of_L_model_backward():
+    X, Y, parameters = _course_network()
+    AL, caches = E.L_model_forward(X, parameters)
+    course = E.L_model_backward(AL, Y, caches)
+    dAL = -(np.divide(Y, AL) - np.divide(1 - Y, 1 - AL))
+    grads = E.backward_propagation(dAL, caches, ["relu", "relu", "sigmoid"])
+    assert sorted(grads) == ["dW1", "dW2", "dW3", "db1", "db2", "db3"]  # no dA: not trained
+    for key in grads:
+        assert_array_equal(grads[key], course[key], err_msg=key)
+
+
+def test_workspace_gives_the_same_gradients():
+    X, _, parameters = _course_network(m=9)
+    Y = np.random.RandomState(1).randint(0, 2, (1, 9)).astype(float)
+    activations = ["tanh", "relu", "sigmoid"]
+    masks = E.draw_dropout_masks(np.random.RandomState(2), parameters, 9, [0.5, 0.0])
+    workspace = E.Workspace()
+    for m in (9, 4):  # a smaller batch after a larger one reuses the buffers
+        args = (X[:, :m], Y[:, :m], parameters, activations)
+        kwargs = dict(sample_weight=np.linspace(0.5, 2, m), alpha=0.1,
+                      dropout_masks=[masks[0][:, :m], None])
+        cost, plain = E.loss_and_gradients(*args, **kwargs)
+        cost_ws, buffered = E.loss_and_gradients(*args, **kwargs, workspace=workspace)
+        assert cost == cost_ws
+        # Same formulas; only the memory layout of the buffers (and so the
+        # BLAS kernel's order of summation) differs.
+        for key in plain:
+            assert_allclose(plain[key], buffered[key], rtol=1e-13, atol=1e-16, err_msg=key)
+
+
 def test_update_parameters_leaves_input_unchanged():
     parameters = {"W1": np.array([[1.0, 2.0]]), "b1": np.array([[0.5]])}
     grads = {"dW1": np.array([[10.0, -10.0]]), "db1": np.array([[1.0]])}
@@ -179,47 +269,6 @@ def test_update_parameters_leaves_input_unchanged():
     assert_allclose(new["W1"], [[0.0, 3.0]])
     assert_allclose(new["b1"], [[0.4]])
     assert_array_equal(parameters["W1"], [[1.0, 2.0]])
-
-
-def _twin_optimizers(name, seed):
-    """Two fresh optimisers of one kind, two copies of one start, and the rng."""
-    rng = np.random.RandomState(seed)
-    start = {"W1": rng.randn(3, 4), "b1": rng.randn(3, 1)}
-    copies = [{k: v.copy() for k, v in start.items()} for _ in range(2)]
-    return rng, start, copies, [E.OPTIMIZERS[name](0.1) for _ in range(2)]
-
-
-@pytest.mark.parametrize("name", sorted(E.OPTIMIZERS))
-def test_optimizers_take_the_same_steps_with_and_without_scratch(name):
-    # scratch=True lets an optimiser compute in the gradients' memory: the
-    # steps must be bit-identical, and scratch=False must leave grads alone.
-    rng, start, (kept, spent), (first, second) = _twin_optimizers(name, 0)
-    for _ in range(3):
-        grads = {"d" + k: rng.randn(*v.shape) for k, v in start.items()}
-        untouched = {k: v.copy() for k, v in grads.items()}
-        first.update(kept, grads, scratch=False)
-        for k in grads:
-            assert_array_equal(grads[k], untouched[k])
-        second.update(spent, grads, scratch=True)
-    for k in start:
-        assert_array_equal(kept[k], spent[k])
-        assert not np.array_equal(kept[k], start[k])
-
-
-@pytest.mark.parametrize("name", sorted(E.OPTIMIZERS))
-def test_optimizers_take_prescaled_gradients(name):
-    # update(grads * s, gradient_scale=s) is update(grads): the training loop
-    # passes each optimiser's own gradient_scale, folded into the backward pass.
-    rng, start, (raw, scaled), (first, second) = _twin_optimizers(name, 1)
-    for rate in (0.1, 0.1, 0.05, 0.02):  # a decaying learning rate
-        first.learning_rate = second.learning_rate = rate
-        grads = {"d" + k: rng.randn(*v.shape) for k, v in start.items()}
-        s = second.gradient_scale
-        first.update(raw, grads)
-        second.update(scaled, {k: g * s for k, g in grads.items()}, scratch=True,
-                      gradient_scale=s)
-    for k in start:
-        assert_allclose(scaled[k], raw[k], rtol=1e-13, atol=1e-15)
 
 
 def test_predict_thresholds_at_one_half():
@@ -273,23 +322,29 @@ sys.exit(f'engine imported {bad}' if bad else 0)
 """
 
 
-def test_workspace_reuses_one_buffer_per_name():
+def test_workspace_reuses_one_buffer_per_request():
     ws = E.Workspace()
-    full = ws.get(("Z", 1), (4, 10), np.float64, "F")
-    assert full.shape == (4, 10) and full.flags.f_contiguous
-    assert ws.get(("Z", 1), (4, 10), np.float64, "F") is full
-    # A smaller batch gets the leading, still contiguous, part of the same buffer.
-    part = ws.get(("Z", 1), (4, 3), np.float64, "F")
-    assert part.shape == (4, 3) and part.flags.f_contiguous and np.shares_memory(part, full)
-    rows = ws.get("X_batch", (7, 5), np.float32)
+    Z, A = ws.layer_outputs(1, 4, 10, np.float64)
+    assert Z.shape == A.shape == (4, 10) and Z.flags.f_contiguous and A.flags.f_contiguous
+    assert not np.shares_memory(Z, A)
+    again_Z, _ = ws.layer_outputs(1, 4, 10, np.float64)
+    assert np.shares_memory(again_Z, Z)
+    # Fewer examples get the leading, still contiguous, part of the same buffer.
+    part, _ = ws.layer_outputs(1, 4, 3, np.float64)
+    assert part.shape == (4, 3) and part.flags.f_contiguous and np.shares_memory(part, Z)
+    rows = ws.batch_rows(7, 5, np.float32)
     assert rows.flags.c_contiguous and rows.dtype == np.float32
-    assert np.shares_memory(ws.get("X_batch", (2, 5), np.float32), rows)
-    # Name, dtype and order tell buffers apart.
-    assert not np.shares_memory(ws.get(("Z", 2), (4, 10), np.float64, "F"), full)
-    assert not np.shares_memory(ws.get(("Z", 1), (4, 10), np.float32, "F"), full)
-    # A larger request replaces the buffer; smaller ones then come from the new one.
-    bigger = ws.get(("Z", 1), (4, 12), np.float64, "F")
-    assert bigger.shape == (4, 12) and not np.shares_memory(bigger, full)
-    again = ws.get(("Z", 1), (4, 3), np.float64, "F")
-    assert again.shape == (4, 3) and np.shares_memory(again, bigger)
-    assert ws.get(("Z", 1), (4, 10), np.float64, "F").base is bigger
+    assert np.shares_memory(ws.batch_rows(2, 5, np.float32), rows)
+    # Layer, kind, dtype tell buffers apart.
+    assert not np.shares_memory(ws.layer_outputs(2, 4, 10, np.float64)[0], Z)
+    assert not np.shares_memory(ws.layer_outputs(1, 4, 10, np.float32)[0], Z)
+    assert not np.shares_memory(ws.activation_gradient(1, 4, 10, np.float64), Z)
+    assert not np.shares_memory(ws.output_delta(4, 10, np.float64), Z)
+    W = np.ones((4, 3), np.float32)
+    dW, db = ws.parameter_gradients(1, W)
+    assert dW.shape == (4, 3) and db.shape == (4, 1) and dW.dtype == db.dtype == np.float32
+    assert np.shares_memory(ws.parameter_gradients(1, W)[0], dW)
+    # More examples replace the buffer; fewer then come from the new one.
+    bigger, _ = ws.layer_outputs(1, 4, 12, np.float64)
+    assert bigger.shape == (4, 12) and not np.shares_memory(bigger, Z)
+    assert np.shares_memory(ws.layer_outputs(1, 4, 3, np.float64)[0], bigger)

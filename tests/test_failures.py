@@ -39,8 +39,11 @@ def fitted_state(estimator):
             value = {k: v.tobytes() for k, v in value.items()}
         elif name == "_random_state":
             value = repr(value.get_state())
-        elif name == "_optimizer":
-            value = repr(vars(value)) if value is not None else None
+        elif name == "_optimizer" and value is not None:
+            value = (value.learning_rate, repr({
+                state: {k: v.tobytes() for k, v in getattr(value, state).items()}
+                if isinstance(getattr(value, state), dict) else getattr(value, state)
+                for state in value.state_names}))
         elif isinstance(value, np.ndarray):
             value = (value.dtype, value.tobytes())
         elif name == "_label_binarizer":

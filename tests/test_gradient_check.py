@@ -19,7 +19,7 @@ The last tests prove the check can fail: a backward pass that is wrong by a
 factor, or a gradient off by a few per cent, is reported.
 """
 
-import sys
+import importlib
 
 import numpy as np
 import pytest
@@ -41,7 +41,7 @@ THRESHOLD = 1e-7
 N_ARCHITECTURES = 4  # random networks per parametrised case
 
 # The module, not the function that skdnn.engine exports under the same name.
-GC_MODULE = sys.modules["skdnn.engine.gradient_check"]
+GC_MODULE = importlib.import_module("skdnn.engine.gradient_check")
 
 
 def test_hidden_activations_cover_the_estimators():
@@ -170,10 +170,10 @@ def test_detects_a_wrong_penalty_gradient(monkeypatch):
     real = GC_MODULE.loss_and_gradients
     alpha = 0.3
 
-    def doubled_penalty(X_, Y_, params, acts, sample_weight=None, alpha_=0.0, *a, **k):
-        cost, grads = real(X_, Y_, params, acts, sample_weight, alpha_, *a, **k)
+    def doubled_penalty(X_, Y_, params, acts, *, alpha=0.0, **kwargs):
+        cost, grads = real(X_, Y_, params, acts, alpha=alpha, **kwargs)
         m = X_.shape[1]
-        grads = {name: g + (alpha_ / m) * params["W" + name[2:]] if name.startswith("dW")
+        grads = {name: g + (alpha / m) * params["W" + name[2:]] if name.startswith("dW")
                  else g for name, g in grads.items()}
         return cost, grads
 
@@ -190,7 +190,8 @@ def test_weighted_gradient_is_the_gradient_of_the_weighted_cost():
     Y = _targets(np.random.RandomState(3), "softmax", 2, 6)
     w = np.array([1, 2, 1, 3, 1, 1], dtype=float)
     rows = np.repeat(np.arange(6), w.astype(int))
-    cost_w, grads_w = engine.loss_and_gradients(X, Y, parameters, activations, w, alpha=0.3)
+    cost_w, grads_w = engine.loss_and_gradients(X, Y, parameters, activations, sample_weight=w,
+                                                alpha=0.3)
     cost_d, grads_d = engine.loss_and_gradients(X[:, rows], Y[:, rows], parameters,
                                                 activations, alpha=0.3)
     np.testing.assert_allclose(cost_w, cost_d, rtol=1e-12)

@@ -45,14 +45,14 @@ def _float32_spy(monkeypatch):
         assert AL.dtype == np.float32
         return AL, caches
 
-    def grads(X, Y, parameters, activations, sample_weight=None, alpha=0.0,
-              dropout_masks=None, *args, **kwargs):
+    def grads(X, Y, parameters, activations, *, sample_weight=None, dropout_masks=None,
+              **kwargs):
         assert Y.dtype == np.float32
         assert sample_weight is None or sample_weight.dtype == np.float32
         for mask in dropout_masks or []:
             assert mask is None or mask.dtype == np.float32
-        cost, g = real_grads(X, Y, parameters, activations, sample_weight, alpha,
-                             dropout_masks, *args, **kwargs)
+        cost, g = real_grads(X, Y, parameters, activations, sample_weight=sample_weight,
+                             dropout_masks=dropout_masks, **kwargs)
         for name, value in g.items():
             assert value.dtype == np.float32, name
         calls.append(cost)

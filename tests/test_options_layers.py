@@ -70,8 +70,7 @@ def test_dropout_masks_the_right_units(monkeypatch):
 
     def rec_grads(*args, **kwargs):
         cost, grads = real_grads(*args, **kwargs)
-        # The loop asks for the gradients times the optimiser's gradient_scale.
-        grads_seen.append(grads["dW1"] / kwargs.get("gradient_scale", 1.0))
+        grads_seen.append(grads["dW1"].copy())
         return cost, grads
 
     monkeypatch.setattr(TRAINING, "draw_dropout_masks", rec_masks)

@@ -17,10 +17,11 @@ from .initializers import (INITIALIZERS, initialize_network, initialize_paramete
 from .losses import LOSS_OF_OUTPUT, LOSSES, compute_cost, output_delta
 from .models import L_layer_model, predict, two_layer_model
 from .optimizers import OPTIMIZERS, Adam, GradientDescent, Momentum, cast_state, update_parameters
-from .propagation import (L_model_backward, L_model_forward, Workspace, backward_propagation,
+from .propagation import (L_model_backward, L_model_forward, backward_propagation,
                           forward_propagation, linear_activation_backward,
                           linear_activation_forward, linear_backward, linear_forward)
 from .training import draw_dropout_masks, loss_and_gradients, train_epoch
+from .workspace import Workspace
 
 __all__ = [
     "ACTIVATIONS",

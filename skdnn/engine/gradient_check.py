@@ -49,9 +49,11 @@ def gradient_check(X, Y, parameters, activations, sample_weight=None, alpha=0.0,
     parameters = {name: np.array(p, dtype=np.float64) for name, p in parameters.items()}
 
     def cost():
-        return loss_and_gradients(X, Y, parameters, activations, sample_weight, alpha)[0]
+        return loss_and_gradients(X, Y, parameters, activations, sample_weight=sample_weight,
+                                  alpha=alpha)[0]
 
-    _, grads = loss_and_gradients(X, Y, parameters, activations, sample_weight, alpha)
+    _, grads = loss_and_gradients(X, Y, parameters, activations, sample_weight=sample_weight,
+                                  alpha=alpha)
     analytic, numeric = [], []
     for name, p in parameters.items():
         flat = p.reshape(-1)

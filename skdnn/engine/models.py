@@ -9,8 +9,9 @@ import numpy as np
 
 from .initializers import initialize_network, initialize_parameters
 from .optimizers import GradientDescent
-from .propagation import L_model_forward, Workspace, course_activations
+from .propagation import L_model_forward, course_activations
 from .training import train_epoch
+from .workspace import Workspace
 
 __all__ = ["L_layer_model", "predict", "two_layer_model"]
 

@@ -15,9 +15,8 @@ from .propagation import backward_propagation, forward_propagation
 __all__ = ["draw_dropout_masks", "loss_and_gradients", "train_epoch"]
 
 
-def loss_and_gradients(X, Y, parameters, activations, sample_weight=None, alpha=0.0,
-                       dropout_masks=None, workspace=None, compute_dA0=False,
-                       gradient_scale=1.0):
+def loss_and_gradients(X, Y, parameters, activations, *, sample_weight=None, alpha=0.0,
+                       dropout_masks=None, workspace=None):
     """Cost of the network on ``(X, Y)`` and its gradients.
 
     The loss is the canonical partner of the output activation (see
@@ -40,38 +39,29 @@ def loss_and_gradients(X, Y, parameters, activations, sample_weight=None, alpha=
     dropout_masks : list, default=None
         See :func:`skdnn.engine.forward_propagation`.
     workspace : Workspace, default=None
-        Buffers reused from step to step.
-    compute_dA0 : bool, default=False
-        Whether to compute the gradient with respect to the input too.
-    gradient_scale : float, default=1.0
-        Factor every gradient is multiplied by (see
-        :mod:`skdnn.engine.optimizers`); it costs one multiplication of
-        ``dZL``, since the backward pass is linear in ``dZL``.
+        Buffers reused from step to step; the gradients returned are then
+        the workspace's, overwritten by the next step.
 
     Returns
     -------
     cost : float
     grads : dict
-        The gradients of the cost, times ``gradient_scale``: ``dW{l}``,
-        ``db{l}`` (and, without a workspace, ``dA{l}``, the gradients with
-        respect to each layer's activations).
+        The gradients of the cost: ``dW{l}``, ``db{l}`` for every layer.
     """
     AL, caches = forward_propagation(X, parameters, activations, dropout_masks, workspace)
     loss = LOSSES[LOSS_OF_OUTPUT[activations[-1]]]
     cost = mean_loss(loss.per_example(AL, Y), sample_weight)
-    out = None if workspace is None else workspace.get("dZL", AL.shape, AL.dtype, "F")
+    out = None if workspace is None else workspace.output_delta(*AL.shape, AL.dtype)
     dZL = output_delta(AL, Y, sample_weight, out=out)
-    # The mean's 1/m and the optimiser's factor, once, on the small dZL.
-    dZL *= gradient_scale / X.shape[1]
     grads = backward_propagation(dZL, caches, [*activations[:-1], "identity"], dropout_masks,
-                                 workspace, compute_dA0, average=False)
+                                 workspace)
     if alpha:
         total_weight = X.shape[1] if sample_weight is None else float(sample_weight.sum())
         squares = 0.0
         for l in range(1, len(caches) + 1):
             W = parameters[f"W{l}"]
             squares += float(np.vdot(W, W))
-            grads[f"dW{l}"] += (gradient_scale * alpha / total_weight) * W
+            grads[f"dW{l}"] += (alpha / total_weight) * W
         cost += 0.5 * alpha * squares / total_weight
     return cost, grads
 
@@ -114,7 +104,7 @@ def _batches(m, batch_size, shuffle, rng):
         yield order[start:start + batch_size]
 
 
-def _columns(X, index, workspace):
+def _batch_columns(X, index, workspace):
     if isinstance(index, slice):
         return X
     if not isinstance(X, np.ndarray):
@@ -125,11 +115,11 @@ def _columns(X, index, workspace):
     rows = X.T
     if workspace is None:
         return rows[index].T
-    out = workspace.get("X_batch", (len(index), rows.shape[1]), rows.dtype)
+    out = workspace.batch_rows(len(index), rows.shape[1], rows.dtype)
     return np.take(rows, index, axis=0, out=out, mode="clip").T
 
 
-def train_epoch(X, Y, parameters, activations, optimizer, batch_size=None, shuffle=True,
+def train_epoch(X, Y, parameters, activations, optimizer, *, batch_size=None, shuffle=True,
                 rng=None, sample_weight=None, alpha=0.0, dropout=None, workspace=None):
     """One pass over the data: a step of ``optimizer`` per mini-batch.
 
@@ -142,8 +132,7 @@ def train_epoch(X, Y, parameters, activations, optimizer, batch_size=None, shuff
     activations : sequence of str
         One per layer.
     optimizer : object
-        Has ``gradient_scale`` and ``update(parameters, grads, scratch,
-        gradient_scale)``, see :mod:`skdnn.engine.optimizers`.
+        Has ``update(parameters, grads)``, see :mod:`skdnn.engine.optimizers`.
     batch_size : int or None, default=None
         ``None`` uses all the examples in one step (the course).
     shuffle : bool, default=True
@@ -163,20 +152,22 @@ def train_epoch(X, Y, parameters, activations, optimizer, batch_size=None, shuff
     cost : float
         Mean of the steps' costs, weighted by the weight of their batches:
         with one batch, the cost before the step, as the course records it.
+        A batch whose sample weights are all zero is skipped.
     """
     m = X.shape[1]
     costs, weights = [], []
     for index in _batches(m, batch_size, shuffle, rng):
-        Xb, Yb = _columns(X, index, workspace), Y[:, index]
+        Xb, Yb = _batch_columns(X, index, workspace), Y[:, index]
         wb = None if sample_weight is None else sample_weight[index]
+        if wb is not None and not wb.any():
+            continue  # a fully masked batch has no loss to follow: no step, no draw
         nb = Xb.shape[1]
         masks = None
         if dropout is not None and any(dropout):
             masks = draw_dropout_masks(rng, parameters, nb, dropout)
-        scale = optimizer.gradient_scale
-        cost, grads = loss_and_gradients(Xb, Yb, parameters, activations, wb, alpha,
-                                         masks, workspace, gradient_scale=scale)
-        optimizer.update(parameters, grads, scratch=workspace is not None, gradient_scale=scale)
+        cost, grads = loss_and_gradients(Xb, Yb, parameters, activations, sample_weight=wb,
+                                         alpha=alpha, dropout_masks=masks, workspace=workspace)
+        optimizer.update(parameters, grads)
         costs.append(cost)
         weights.append(nb if wb is None else float(wb.sum()))
     if len(costs) == 1:
