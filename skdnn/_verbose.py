@@ -18,7 +18,7 @@ COURSE_EVERY = 100
 
 
 def format_seconds(seconds):
-    """A duration for people: ``"4.2 s"``, ``"3 min 07 s"``, ``"2 h 05 min"``.
+    """A duration for people: ``"14.2 ms"``, ``"4.2 s"``, ``"3 min 07 s"``, ``"2 h 05 min"``.
 
     Parameters
     ----------
@@ -28,6 +28,8 @@ def format_seconds(seconds):
     -------
     text : str
     """
+    if seconds < 1:
+        return f"{seconds * 1e3:.1f} ms"
     if seconds < 60:
         return f"{seconds:.1f} s"
     minutes, seconds = divmod(round(seconds), 60)

@@ -96,7 +96,7 @@ def test_partial_fit_keeps_the_course_count(data, capsys):
     assert [re.fullmatch(COURSE_LINE, line)[1] for line in lines] == ["0", "100"]
 
 
-@pytest.mark.parametrize("seconds, text", [(0.04, "0.0 s"), (4.25, "4.2 s"), (59.9, "59.9 s"),
+@pytest.mark.parametrize("seconds, text", [(0.0142, "14.2 ms"), (4.25, "4.2 s"), (59.9, "59.9 s"),
                                            (187, "3 min 07 s"), (7500, "2 h 05 min")])
 def test_format_seconds(seconds, text):
     assert format_seconds(seconds) == text
