@@ -11,7 +11,10 @@ rate 0.0075), each timed as a whole call:
 - ``MLPClassifier`` doing the same work (plain full-batch SGD, no momentum);
 - a PyTorch CPU loop (:mod:`benchmarks.torch_peer`), when torch is installed;
 - the matrix products alone (:class:`benchmarks.products.ProductPlan`, from
-  the layer sizes), with and without gradient descent's update of the weights.
+  the layer sizes), with and without gradient descent's update of the weights;
+- skdnn with a callback that does nothing (scikit-learn 1.9 and later): what
+  the callbacks' hooks cost per epoch, an upper bound on what a fit without
+  callbacks pays for them.
 """
 
 import warnings
@@ -48,6 +51,22 @@ def load_data():
         X = rng.randint(0, 256, size=(209, 12288)) / 255.0
         y = rng.randint(0, 2, size=209)
         return X, y, "random data of the cat images' shape (cat images not found)"
+
+
+class NoOpCallback:
+    """A ``sklearn.callback.FitCallback`` whose hooks do nothing."""
+
+    def setup(self, estimator, context):
+        pass
+
+    def teardown(self, estimator, context):
+        pass
+
+    def on_fit_task_begin(self, estimator, context):
+        pass
+
+    def on_fit_task_end(self, estimator, context):
+        pass
 
 
 def mlp_model(n_samples, n_iter):
@@ -119,6 +138,10 @@ def run(quick=False, repeats=None, iterations=None):
         "products": steps(plan.step),
         "update": steps(plan.step_and_update, LEARNING_RATE),
     }
+    if hasattr(LLayerClassifier, "set_callbacks"):
+        contenders["callback"] = lambda: timed(
+            LLayerClassifier(LAYERS, random_state=1, max_iter=n_iter)
+            .set_callbacks(NoOpCallback()).fit, X, y)
     if torch_peer.available():
         contenders["torch"] = lambda: timed(torch_peer.full_batch_gd, initial, X, y,
                                             LEARNING_RATE, n_iter)
@@ -133,7 +156,8 @@ def run(quick=False, repeats=None, iterations=None):
               "mlp": "MLPClassifier(solver='sgd').fit",
               "torch": "PyTorch CPU loop (nn.Sequential, SGD)",
               "products": f"matrix products alone ({len(plan.products)} per iteration)",
-              "update": "matrix products and the weights' update"}
+              "update": "matrix products and the weights' update",
+              "callback": "skdnn LLayerClassifier.fit with a no-op callback"}
     rows = [[labels[k], ms[k], best[k], plan.flops / (ms[k] * 1e-3) / 1e9] for k in contenders]
 
     def ratio(label, peer, op=None, target=None):
@@ -143,6 +167,9 @@ def run(quick=False, repeats=None, iterations=None):
               ratio("skdnn / course-style loop", "course", "<=", 0.55)]
     if "torch" in contenders:
         ratios.append(ratio("skdnn / PyTorch CPU loop", "torch", "<=", 1.0))
+    if "callback" in contenders:
+        ratios.append(Ratio("skdnn with a no-op callback / skdnn", ms["callback"] / ms["skdnn"],
+                            best=best["callback"] / best["skdnn"]))
     ratios += [ratio("skdnn / matrix products alone", "products"),
                ratio("skdnn / matrix products and update", "update"),
                Ratio("skdnn.engine.L_layer_model / course-style loop",

@@ -8,32 +8,37 @@ view ``X.T``.
 
 A fit is all or nothing: the fitted state is copied before it starts and put
 back if it raises, so a failed fit leaves the previous model (or an unfitted
-estimator) exactly as it was.
+estimator) exactly as it was. Its epochs are the subtasks of scikit-learn's
+callbacks (:mod:`skdnn._callbacks`) and what ``verbose`` reports on
+(:mod:`skdnn._verbose`).
 """
 
 import copy
+import functools
 import warnings
 from numbers import Integral, Real
 
 import numpy as np
 from sklearn.base import BaseEstimator, is_classifier
 from sklearn.exceptions import ConvergenceWarning
-from sklearn.model_selection import train_test_split
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
 
 from . import _diagnostics, engine
+from ._callbacks import CallbackSupportMixin, FitTask, lbfgs_iterations, with_callbacks
 from ._fitted_state import FittedStateMixin
 from ._lbfgs import minimize_lbfgs
 from ._predicting import network_outputs
-from ._stopping import FloatingPointLog, TrainingDiverged, count_no_improvement
+from ._stopping import (FloatingPointLog, TrainingDiverged, count_no_improvement,
+                        held_out_size, split_validation)
+from ._verbose import EpochPrinter
 from ._warnings import user_stacklevel
 
 HIDDEN_ACTIVATIONS = sorted(set(engine.ACTIVATIONS) - {"softmax"})
 
 
-class BaseLLayer(FittedStateMixin, BaseEstimator):
+class BaseLLayer(CallbackSupportMixin, FittedStateMixin, BaseEstimator):
     """Base class of the L-layer estimators; not meant to be used directly."""
 
     _parameter_constraints = {
@@ -182,9 +187,10 @@ class BaseLLayer(FittedStateMixin, BaseEstimator):
     def _fitted_state(self):
         """Every attribute that is not a constructor parameter or a callback."""
         params = self.get_params(deep=False)
-        return {k: v for k, v in vars(self).items()
-                if k not in params and not k.startswith(("_skl_", "_callback"))}
+        return {k: v for k, v in vars(self).items() if k not in params
+                and not k.startswith(("_skl_", "_callback", "_parent_callback"))}
 
+    @with_callbacks
     def _fit(self, X, y, sample_weight=None, incremental=False, classes=None):
         saved = copy.deepcopy(self._fitted_state())
         try:
@@ -222,7 +228,7 @@ class BaseLLayer(FittedStateMixin, BaseEstimator):
         Y = Y.astype(X.dtype, copy=False)
         hold_out = self.early_stopping and not incremental and self.solver != "lbfgs"
         if hold_out:
-            n_held_out = self._held_out_size(X.shape[0])
+            n_held_out = held_out_size(self.validation_fraction, X.shape[0])
         if first_call:
             self._random_state = check_random_state(self.random_state)
             self._initialize(X.shape[1], Y.shape[1], out_activation, X.dtype)
@@ -230,42 +236,28 @@ class BaseLLayer(FittedStateMixin, BaseEstimator):
             self._continue_with(X.dtype)
         validation = None
         if hold_out:
-            X, Y, sample_weight, validation = self._split_validation(X, Y, y, sample_weight,
-                                                                     n_held_out)
+            X, Y, y, sample_weight, validation = split_validation(
+                X, Y, y, sample_weight, n_held_out, self.validation_fraction,
+                stratify=is_classifier(self) and np.ndim(y) == 1, random_state=self._random_state)
         activations = [*hidden_activations, self.out_activation_]
         first_epoch = self.n_iter_
+        n_epochs = 1 if incremental else self.max_iter
+        task = FitTask.open(self, X, y, sample_weight, max_epochs=n_epochs,
+                            task_name="partial_fit" if incremental else "fit",
+                            epoch_name="lbfgs-iter" if self.solver == "lbfgs" else "epoch")
+        printer = EpochPrinter(self.verbose, n_epochs, may_stop_early=self.solver == "lbfgs"
+                               or self._stopping_enabled()) if self.verbose else None
         log = FloatingPointLog()
         with np.errstate(over="call", invalid="call", divide="call", call=log):
             if self.solver == "lbfgs":
-                self._run_lbfgs(X.T, Y.T, activations, sample_weight, log)
+                self._run_lbfgs(X.T, Y.T, activations, sample_weight, log, task, printer)
             else:
                 self._run_epochs(X.T, Y.T, activations, dropout, sample_weight, validation,
-                                 1 if incremental else self.max_iter, log)
+                                 n_epochs, log, task, printer)
         if not incremental:
             self._warn_symptoms(X.T, Y.T, activations, sample_weight, first_epoch, log)
-
-    def _held_out_size(self, n_samples):
-        """How many samples ``early_stopping`` holds out; a ``ValueError`` when too few."""
-        n_held_out = int(np.ceil(self.validation_fraction * n_samples))
-        if n_held_out < 2 or n_samples - n_held_out < 1:
-            raise ValueError(f"validation_fraction={self.validation_fraction} of "
-                             f"{n_samples} samples holds out {n_held_out}: early_stopping "
-                             "needs at least 2 held-out samples and 1 to train on; change "
-                             "validation_fraction or pass more samples.")
-        return n_held_out
-
-    def _split_validation(self, X, Y, y, sample_weight, n_held_out):
-        """Hold out ``n_held_out`` samples (stratified for classifiers)."""
-        stratify = y if is_classifier(self) and np.ndim(y) == 1 else None
-        weights = [] if sample_weight is None else [sample_weight]
-        try:
-            parts = train_test_split(X, Y, y, *weights, test_size=n_held_out,
-                                     stratify=stratify, random_state=self._random_state)
-        except ValueError as exc:
-            raise ValueError(f"early_stopping cannot hold out validation_fraction="
-                             f"{self.validation_fraction} of the data: {exc}") from exc
-        X, X_val, Y, Y_val, _, y_val = parts[:6]
-        return X, Y, (parts[6] if weights else None), (X_val, Y_val, y_val)
+        if task is not None:
+            task.end()
 
     def _initialize(self, n_features, n_outputs, out_activation, dtype):
         hidden = self._layer_sizes()
@@ -301,21 +293,24 @@ class BaseLLayer(FittedStateMixin, BaseEstimator):
             if self._optimizer is not None:
                 engine.cast_state(self._optimizer, dtype)
 
-    def _run_epochs(self, X, Y, activations, dropout, sample_weight, validation, n_epochs, log):
-        """Train for up to ``n_epochs`` on course-layout ``X``, ``Y``."""
+    def _run_epochs(self, X, Y, activations, dropout, sample_weight, validation, n_epochs, log,
+                    task, printer):
+        """Train for up to ``n_epochs`` on course-layout ``X``, ``Y``; a callback may stop it."""
         workspace = engine.Workspace()
         dropout = dropout if any(dropout) else None
         best_parameters = None
         for _ in range(n_epochs):
             self._optimizer.learning_rate = self.learning_rate / (1 + self.decay_rate * self.n_iter_)
             log.epoch = self.n_iter_
+            if task is not None:
+                task.begin_epoch()
             try:
                 cost = engine.train_epoch(
                     X, Y, self.parameters_, activations, self._optimizer,
                     batch_size=self.batch_size, shuffle=self.shuffle, rng=self._random_state,
                     sample_weight=sample_weight, alpha=self.alpha, dropout=dropout,
                     workspace=workspace)
-                self._record_epoch(cost, X.shape[1])
+                self._record_epoch(cost, X.shape[1], printer)
                 if log.epochs and log.epochs[-1] == log.epoch and not all(
                         np.isfinite(p).all() for p in self.parameters_.values()):
                     raise TrainingDiverged(self._divergence_message(
@@ -331,6 +326,8 @@ class BaseLLayer(FittedStateMixin, BaseEstimator):
                 return
             if is_best and validation is not None:
                 best_parameters = copy.deepcopy(self.parameters_)
+            if task is not None and task.end_epoch():
+                break
             if self._no_improvement_count >= self.n_iter_no_change and self._stopping_enabled():
                 if self.verbose:
                     print(f"No improvement for {self.n_iter_no_change} iterations: stopping.")
@@ -342,15 +339,17 @@ class BaseLLayer(FittedStateMixin, BaseEstimator):
         if best_parameters is not None:
             self.parameters_ = best_parameters
 
-    def _run_lbfgs(self, X, Y, activations, sample_weight, log):
+    def _run_lbfgs(self, X, Y, activations, sample_weight, log, task, printer):
+        record = functools.partial(self._record_epoch, n_samples=X.shape[1], printer=printer)
         result = minimize_lbfgs(X, Y, self.parameters_, activations,
                                 sample_weight=sample_weight, alpha=self.alpha,
                                 max_iter=self.max_iter, max_fun=self.max_fun, tol=self.tol,
-                                callback=lambda cost: self._record_epoch(cost, X.shape[1]))
+                                callback=lbfgs_iterations(task, record, self.max_iter))
         if not np.isfinite(result.fun):
             raise TrainingDiverged(self._divergence_message(f"The loss became {result.fun}"))
         self.best_loss_ = min(self.best_loss_, float(result.fun))
-        if result.status != 0:
+        # SciPy's status 99 is a callback's request to stop, not a failure to converge.
+        if result.status not in (0, 99):
             log.notes.append(f"lbfgs stopped after {result.nit} iterations without converging "
                              f"(scipy: {str(result.message).strip()}); raise max_iter or "
                              "max_fun, or scale X (StandardScaler)")
@@ -361,15 +360,14 @@ class BaseLLayer(FittedStateMixin, BaseEstimator):
                 "'adam', check momentum/beta_1/beta_2; unscaled inputs (use StandardScaler) "
                 "are another common cause.")
 
-    def _record_epoch(self, cost, n_samples):
+    def _record_epoch(self, cost, n_samples, printer):
         if not np.isfinite(cost):
             raise TrainingDiverged(self._divergence_message(f"The loss became {cost}"))
         self.n_iter_ += 1
         self.t_ += n_samples
         self.loss_curve_.append(cost)
-        i = self.n_iter_ - 1
-        if self.verbose > 1 or (self.verbose and i % 100 == 0):
-            print(f"Cost after iteration {i}: {cost}")
+        if printer is not None:
+            printer(self.n_iter_ - 1, cost)
 
     def _stopping_enabled(self):
         return self.tol is not None or self.early_stopping

@@ -88,8 +88,12 @@ class LLayerClassifier(ClassifierMixin, BaseLLayer):
         Seeds initialisation, shuffling, dropout and the validation split.
         The same seed and data give a bit-identical model.
     verbose : int, default=0
-        ``1`` prints ``Cost after iteration i: c`` every 100 epochs, ``2``
-        every epoch.
+        ``1`` prints the course's ``Cost after iteration i: c`` every 100
+        epochs and, during a long fit, a line with the epoch, the cost, the
+        time spent and an estimate of the time left, about every 10 seconds;
+        ``2`` prints every epoch with its time. For a progress bar, scores per
+        epoch or stopping on a condition, see ``set_callbacks`` and the user
+        guide's :ref:`progress`.
 
     Attributes
     ----------

@@ -52,6 +52,9 @@ class LLayerRegressor(RegressorMixin, BaseLLayer):
     warm_start : bool, default=False
     random_state : int, RandomState instance or None, default=None
     verbose : int, default=0
+        ``1`` prints ``Cost after iteration i: c`` every 100 epochs and a
+        progress line (time spent, time left) about every 10 seconds; ``2``
+        prints every epoch with its time. See :ref:`progress` for callbacks.
 
     Attributes
     ----------

@@ -3,6 +3,9 @@
 Shared by every solver's loop in :mod:`skdnn._base`, and free of estimators.
 """
 
+import numpy as np
+from sklearn.model_selection import train_test_split
+
 
 def count_no_improvement(count, best, value, tol):
     """One epoch of patience, for ``tol`` and ``early_stopping`` alike.
@@ -54,3 +57,61 @@ class FloatingPointLog:
     def __call__(self, kind, flag):
         if not self.epochs or self.epochs[-1] != self.epoch:
             self.epochs.append(self.epoch)
+
+
+def held_out_size(validation_fraction, n_samples):
+    """How many samples ``early_stopping`` holds out; a ``ValueError`` when too few.
+
+    Parameters
+    ----------
+    validation_fraction : float
+    n_samples : int
+
+    Returns
+    -------
+    n_held_out : int
+    """
+    n_held_out = int(np.ceil(validation_fraction * n_samples))
+    if n_held_out < 2 or n_samples - n_held_out < 1:
+        raise ValueError(f"validation_fraction={validation_fraction} of "
+                         f"{n_samples} samples holds out {n_held_out}: early_stopping "
+                         "needs at least 2 held-out samples and 1 to train on; change "
+                         "validation_fraction or pass more samples.")
+    return n_held_out
+
+
+def split_validation(X, Y, y, sample_weight, n_held_out, validation_fraction, *, stratify,
+                     random_state):
+    """Hold out ``n_held_out`` samples for ``early_stopping``.
+
+    Parameters
+    ----------
+    X : {ndarray, sparse matrix} of shape (n_samples, n_features)
+    Y : ndarray of shape (n_samples, n_outputs)
+        The encoded targets.
+    y : ndarray of shape (n_samples,) or (n_samples, n_outputs)
+        The targets as given.
+    sample_weight : ndarray of shape (n_samples,) or None
+    n_held_out : int
+    validation_fraction : float
+        For the message of a split that fails.
+    stratify : bool
+        Whether to stratify by ``y`` (a classifier's 1-D labels).
+    random_state : RandomState instance
+
+    Returns
+    -------
+    X, Y, y, sample_weight
+        The training part.
+    validation : tuple
+        ``(X_val, Y_val, y_val)``.
+    """
+    weights = [] if sample_weight is None else [sample_weight]
+    try:
+        parts = train_test_split(X, Y, y, *weights, test_size=n_held_out,
+                                 stratify=y if stratify else None, random_state=random_state)
+    except ValueError as exc:
+        raise ValueError(f"early_stopping cannot hold out validation_fraction="
+                         f"{validation_fraction} of the data: {exc}") from exc
+    X, X_val, Y, Y_val, y, y_val = parts[:6]
+    return X, Y, y, (parts[6] if weights else None), (X_val, Y_val, y_val)

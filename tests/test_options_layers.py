@@ -254,8 +254,8 @@ def test_early_stopping_restores_the_best_validation_model(Est, data):
 
 
 def test_early_stopping_holds_out_a_stratified_split(monkeypatch):
-    base = sys.modules["skdnn._base"]
-    real = base.train_test_split
+    stopping = sys.modules["skdnn._stopping"]
+    real = stopping.train_test_split
     splits = []
 
     def recording(*arrays, **kwargs):
@@ -263,7 +263,7 @@ def test_early_stopping_holds_out_a_stratified_split(monkeypatch):
         splits.append((kwargs.get("stratify"), parts))
         return parts
 
-    monkeypatch.setattr(base, "train_test_split", recording)
+    monkeypatch.setattr(stopping, "train_test_split", recording)
     rng = np.random.RandomState(0)
     X = rng.randn(100, 2)
     y = np.r_[np.zeros(90, int), np.ones(10, int)]
