@@ -44,7 +44,7 @@ except ImportError as exc:  # pragma: no cover - depends on the environment
 
 from ._classifier import LLayerClassifier
 from ._regressor import LLayerRegressor
-from .engine.activations import _LEAKY_SLOPE
+from .engine import LEAKY_RELU_SLOPE
 
 __all__ = [
     "convert_llayer_classifier",
@@ -136,7 +136,7 @@ def _forward_pass(scope, operator, container):
 
 def _activate(scope, container, Z, activation, proto_dtype):
     if activation == "leaky_relu":
-        slope = _scalar(scope, container, "slope", proto_dtype, _LEAKY_SLOPE)
+        slope = _scalar(scope, container, "slope", proto_dtype, LEAKY_RELU_SLOPE)
         scaled = _add_node(scope, container, "Mul", [Z, slope], "slope_Z")
         return _add_node(scope, container, "Max", [Z, scaled], "A")
     op_type, attrs = _ONNX_ACTIVATIONS[activation]

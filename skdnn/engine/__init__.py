@@ -9,8 +9,8 @@ This package imports NumPy only. The course's names (``relu``,
 code that :class:`skdnn.LLayerClassifier` trains with.
 """
 
-from .activations import (ACTIVATIONS, OUTPUT_ACTIVATIONS, relu, relu_backward, sigmoid,
-                          sigmoid_backward, softmax)
+from .activations import (ACTIVATIONS, LEAKY_RELU_SLOPE, OUTPUT_ACTIVATIONS, relu,
+                          relu_backward, sigmoid, sigmoid_backward, softmax)
 from .gradient_check import gradient_check
 from .initializers import (INITIALIZERS, initialize_network, initialize_parameters,
                            initialize_parameters_deep)
@@ -26,6 +26,7 @@ from .workspace import Workspace
 __all__ = [
     "ACTIVATIONS",
     "INITIALIZERS",
+    "LEAKY_RELU_SLOPE",
     "LOSSES",
     "LOSS_OF_OUTPUT",
     "OPTIMIZERS",

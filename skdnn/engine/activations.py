@@ -16,6 +16,7 @@ import numpy as np
 
 __all__ = [
     "ACTIVATIONS",
+    "LEAKY_RELU_SLOPE",
     "OUTPUT_ACTIVATIONS",
     "Activation",
     "relu",
@@ -67,17 +68,18 @@ def _relu_backward(dA, Z, out=None):
     return dZ
 
 
-_LEAKY_SLOPE = 0.01
+LEAKY_RELU_SLOPE = 0.01
+"""float: the slope of ``"leaky_relu"`` below zero."""
 
 
 def _leaky_relu(Z, out=None):
     # With a slope below 1, max(Z, slope * Z) is Z for Z > 0 and slope * Z below.
-    return np.maximum(Z, Z * _LEAKY_SLOPE, out=out)
+    return np.maximum(Z, Z * LEAKY_RELU_SLOPE, out=out)
 
 
 def _leaky_relu_backward(dA, Z, out=None):
     # Safe when out is dA: the scale is built before dA is overwritten.
-    scale = np.where(Z > 0, 1.0, _LEAKY_SLOPE).astype(dA.dtype, copy=False)
+    scale = np.where(Z > 0, 1.0, LEAKY_RELU_SLOPE).astype(dA.dtype, copy=False)
     return np.multiply(dA, scale, out=out)
 
 
