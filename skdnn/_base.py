@@ -27,29 +27,12 @@ from . import _diagnostics, _schedules, engine
 from ._fitted_state import FittedStateMixin
 from ._lbfgs import minimize_lbfgs
 from ._predicting import network_outputs
+from ._sklearn_names import SKLEARN_SPELLINGS, hint_for_sklearn_spelling
 from ._stopping import FloatingPointLog, TrainingDiverged, count_no_improvement
 from ._warnings import user_stacklevel
 
 # exp is the output of the Poisson loss only: as a hidden activation it overflows.
 HIDDEN_ACTIVATIONS = sorted(set(engine.ACTIVATIONS) - {"softmax", "exp"})
-
-# scikit-learn's MLP names that skdnn spells otherwise: (parameter, value) -> the hint.
-_SKLEARN_NAMES = {
-    ("solver", "sgd"): "skdnn's 'sgd' is solver='gd' (or solver='momentum' for momentum > 0)",
-    ("activation", "logistic"): "skdnn calls the logistic function 'sigmoid'",
-    **{("learning_rate", name): (f"skdnn's learning_rate is the step size (scikit-learn's "
-                                 f"learning_rate_init); use schedule={name!r}")
-       for name in ("constant", "invscaling", "adaptive")},
-}
-
-
-def _stochastic_solver(estimator):
-    """``available_if`` condition of ``partial_fit``: not with ``solver="lbfgs"``."""
-    if estimator.solver == "lbfgs":
-        raise AttributeError("partial_fit is only available for the stochastic solvers; "
-                             "solver='lbfgs' minimises on the full data only.")
-    return True
-
 
 class BaseLLayer(FittedStateMixin, BaseEstimator):
     """Base class of the L-layer estimators; not meant to be used directly."""
@@ -195,7 +178,7 @@ class BaseLLayer(FittedStateMixin, BaseEstimator):
         activations = self._hidden_setting(self.activation, "activation", n_hidden)
         unknown = [a for a in activations if a not in HIDDEN_ACTIVATIONS]
         if unknown:
-            hint = (f" ({_SKLEARN_NAMES['activation', 'logistic']})"
+            hint = (f" ({SKLEARN_SPELLINGS['activation', 'logistic']})"
                     if unknown[0] == "logistic" else "")
             raise ValueError(f"Unknown activation {unknown[0]!r}; choose from "
                              f"{HIDDEN_ACTIVATIONS}{hint}.")
@@ -268,11 +251,11 @@ class BaseLLayer(FittedStateMixin, BaseEstimator):
         try:
             super()._validate_params()
         except ValueError as exc:
-            for (name, value), hint in _SKLEARN_NAMES.items():
-                if isinstance(getattr(self, name), str) and getattr(self, name) == value:
-                    raise type(exc)(f"{exc} ({hint}; see 'Coming from MLPClassifier' in the "
-                                    "docs).") from exc
-            raise
+            hint = hint_for_sklearn_spelling(self)
+            if hint is None:
+                raise
+            raise type(exc)(f"{exc} ({hint}; see 'Coming from MLPClassifier' in the "
+                            "docs).") from exc
 
     def _fit_or_raise(self, X, y, sample_weight, incremental, classes):
         self._validate_params()

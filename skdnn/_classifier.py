@@ -13,7 +13,8 @@ from sklearn.utils.metaestimators import available_if
 from sklearn.utils.class_weight import compute_sample_weight
 from sklearn.utils.multiclass import check_classification_targets, type_of_target
 
-from ._base import BaseLLayer, _stochastic_solver
+from ._base import BaseLLayer
+from ._sklearn_names import stochastic_solver
 from ._fitted_state import Binarizer, Labels
 from ._warnings import user_stacklevel
 
@@ -201,7 +202,7 @@ class LLayerClassifier(ClassifierMixin, BaseLLayer):
         """
         return self._fit(X, y, sample_weight)
 
-    @available_if(_stochastic_solver)
+    @available_if(stochastic_solver)
     def partial_fit(self, X, y, classes=None, sample_weight=None):
         """One epoch over ``X``, ``y``, continuing from the current model.
 

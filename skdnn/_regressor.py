@@ -7,7 +7,8 @@ from sklearn.metrics import r2_score
 from sklearn.utils._param_validation import StrOptions
 from sklearn.utils.metaestimators import available_if
 
-from ._base import BaseLLayer, _stochastic_solver
+from ._base import BaseLLayer
+from ._sklearn_names import stochastic_solver
 from ._fitted_state import Choice
 
 
@@ -145,7 +146,7 @@ class LLayerRegressor(RegressorMixin, BaseLLayer):
         """
         return self._fit(X, y, sample_weight)
 
-    @available_if(_stochastic_solver)
+    @available_if(stochastic_solver)
     def partial_fit(self, X, y, sample_weight=None):
         """One epoch over ``X``, ``y``, continuing from the current model.
 

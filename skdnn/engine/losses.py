@@ -2,8 +2,9 @@
 
 Every loss here is the *canonical* partner of its output activation
 (binary cross-entropy with sigmoid, categorical cross-entropy with softmax,
-squared error with the identity, the Poisson deviance with exp). For such a pair the gradient of the loss
-with respect to the output pre-activation ``ZL`` is simply ``AL - Y``, which
+squared error with the identity, half the Poisson deviance with exp). For
+such a pair the gradient of the loss with respect to the output
+pre-activation ``ZL`` is simply ``AL - Y``, which
 is what :func:`output_delta` returns. That shortcut is exact, cheaper than
 going through ``dAL``, and finite even when the output saturates.
 
