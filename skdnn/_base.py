@@ -22,21 +22,22 @@ import numpy as np
 from sklearn.base import BaseEstimator, is_classifier
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils import check_random_state
-from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils._param_validation import Interval, Options, StrOptions
 from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
 
-from . import _diagnostics, engine
+from . import _diagnostics, _schedules, engine
 from ._callbacks import CallbackSupportMixin, FitTask, lbfgs_iterations, with_callbacks
 from ._fitted_state import FittedStateMixin
 from ._lbfgs import minimize_lbfgs
 from ._predicting import network_outputs
+from ._sklearn_names import SKLEARN_SPELLINGS, hint_for_sklearn_spelling
 from ._stopping import (FloatingPointLog, TrainingDiverged, count_no_improvement,
                         held_out_size, split_validation)
 from ._verbose import EpochPrinter
 from ._warnings import user_stacklevel
 
-HIDDEN_ACTIVATIONS = sorted(set(engine.ACTIVATIONS) - {"softmax"})
-
+# exp is the output of the Poisson loss only: as a hidden activation it overflows.
+HIDDEN_ACTIVATIONS = sorted(set(engine.ACTIVATIONS) - {"softmax", "exp"})
 
 class BaseLLayer(CallbackSupportMixin, FittedStateMixin, BaseEstimator):
     """Base class of the L-layer estimators; not meant to be used directly."""
@@ -52,14 +53,18 @@ class BaseLLayer(CallbackSupportMixin, FittedStateMixin, BaseEstimator):
         "batch_size": [None, Interval(Integral, 1, None, closed="left")],
         "shuffle": ["boolean"],
         "decay_rate": [Interval(Real, 0, None, closed="left")],
+        "schedule": [StrOptions(set(_schedules.SCHEDULES))],
+        "power_t": [Interval(Real, 0, None, closed="left")],
         "alpha": [Interval(Real, 0, None, closed="left")],
         "dropout": [Interval(Real, 0, 1, closed="left"), list, tuple],
         "momentum": [Interval(Real, 0, 1, closed="left")],
+        "nesterovs_momentum": ["boolean"],
         "beta_1": [Interval(Real, 0, 1, closed="left")],
         "beta_2": [Interval(Real, 0, 1, closed="left")],
         "epsilon": [Interval(Real, 0, None, closed="neither")],
         "tol": [None, Interval(Real, 0, None, closed="left")],
-        "n_iter_no_change": [Interval(Integral, 1, None, closed="left")],
+        "n_iter_no_change": [Interval(Integral, 1, None, closed="left"),
+                             Options(Real, {np.inf})],
         "early_stopping": ["boolean"],
         "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
         "warm_start": ["boolean"],
@@ -69,8 +74,9 @@ class BaseLLayer(CallbackSupportMixin, FittedStateMixin, BaseEstimator):
 
     def __init__(self, hidden_layer_sizes=(20, 7, 5), activation="relu", init="xavier", *,
                  solver="gd", learning_rate=0.0075, max_iter=2500, max_fun=15000,
-                 batch_size=None, shuffle=True, decay_rate=0.0, alpha=0.0, dropout=0.0,
-                 momentum=0.9, beta_1=0.9, beta_2=0.999, epsilon=1e-8, tol=None,
+                 batch_size=None, shuffle=True, decay_rate=0.0, schedule="constant",
+                 power_t=0.5, alpha=0.0, dropout=0.0, momentum=0.9, nesterovs_momentum=False,
+                 beta_1=0.9, beta_2=0.999, epsilon=1e-8, tol=None,
                  n_iter_no_change=10, early_stopping=False, validation_fraction=0.1,
                  warm_start=False, random_state=None, verbose=0):
         self.hidden_layer_sizes = hidden_layer_sizes
@@ -83,9 +89,12 @@ class BaseLLayer(CallbackSupportMixin, FittedStateMixin, BaseEstimator):
         self.batch_size = batch_size
         self.shuffle = shuffle
         self.decay_rate = decay_rate
+        self.schedule = schedule
+        self.power_t = power_t
         self.alpha = alpha
         self.dropout = dropout
         self.momentum = momentum
+        self.nesterovs_momentum = nesterovs_momentum
         self.beta_1 = beta_1
         self.beta_2 = beta_2
         self.epsilon = epsilon
@@ -96,6 +105,23 @@ class BaseLLayer(CallbackSupportMixin, FittedStateMixin, BaseEstimator):
         self.warm_start = warm_start
         self.random_state = random_state
         self.verbose = verbose
+
+    def set_params(self, **params):
+        """Set the parameters of this estimator (scikit-learn's ``set_params``).
+
+        Parameters
+        ----------
+        **params : dict
+            Estimator parameters.
+
+        Returns
+        -------
+        self : estimator instance
+        """
+        if "learning_rate_init" in params:
+            raise ValueError("Invalid parameter 'learning_rate_init': skdnn calls the step "
+                             "size learning_rate (see 'Coming from MLPClassifier' in the docs).")
+        return super().set_params(**params)
 
     # --- fitted attributes in scikit-learn's layout, derived from parameters_ ---
 
@@ -111,10 +137,19 @@ class BaseLLayer(CallbackSupportMixin, FittedStateMixin, BaseEstimator):
         check_is_fitted(self)
         return [self.parameters_[f"b{l}"].ravel() for l in range(1, self.n_layers_)]
 
+    @property
+    def loss_(self):
+        """float: the last epoch's training loss (for ``"lbfgs"``, the final loss)."""
+        check_is_fitted(self)
+        return self.loss_curve_[-1] if self.loss_curve_ else self.best_loss_
+
     # --- what subclasses provide ---
 
-    def _encode_targets(self, y, first_call, classes=None):
-        """Return ``(Y, out_activation)``, ``Y`` of shape (n_samples, n_outputs)."""
+    def _encode_targets(self, y, first_call, classes=None, warm_start=False):
+        """Return ``(Y, out_activation)``, ``Y`` of shape (n_samples, n_outputs).
+
+        ``warm_start`` is true for a ``fit`` that continues the current model.
+        """
         raise NotImplementedError
 
     def _score_outputs(self, outputs, y):
@@ -148,8 +183,10 @@ class BaseLLayer(CallbackSupportMixin, FittedStateMixin, BaseEstimator):
         activations = self._hidden_setting(self.activation, "activation", n_hidden)
         unknown = [a for a in activations if a not in HIDDEN_ACTIVATIONS]
         if unknown:
+            hint = (f" ({SKLEARN_SPELLINGS['activation', 'logistic']})"
+                    if unknown[0] == "logistic" else "")
             raise ValueError(f"Unknown activation {unknown[0]!r}; choose from "
-                             f"{HIDDEN_ACTIVATIONS}.")
+                             f"{HIDDEN_ACTIVATIONS}{hint}.")
         dropout = self._hidden_setting(self.dropout, "dropout", n_hidden)
         if not all(isinstance(rate, Real) and 0 <= rate < 1 for rate in dropout):
             raise ValueError(f"dropout rates must be in [0, 1), got {self.dropout!r}.")
@@ -164,7 +201,7 @@ class BaseLLayer(CallbackSupportMixin, FittedStateMixin, BaseEstimator):
                 self.out_activation_]
 
     def _optimizer_settings(self):
-        return {"momentum": {"beta": self.momentum},
+        return {"momentum": {"beta": self.momentum, "nesterov": self.nesterovs_momentum},
                 "adam": {"beta_1": self.beta_1, "beta_2": self.beta_2,
                          "epsilon": self.epsilon}}.get(self.solver, {})
 
@@ -215,15 +252,27 @@ class BaseLLayer(CallbackSupportMixin, FittedStateMixin, BaseEstimator):
             X = np.ascontiguousarray(X)
         return X, y, sample_weight
 
+    def _validate_params(self):
+        """scikit-learn's checks, with a hint where a value is scikit-learn's spelling."""
+        try:
+            super()._validate_params()
+        except ValueError as exc:
+            hint = hint_for_sklearn_spelling(self)
+            if hint is None:
+                raise
+            raise type(exc)(f"{exc} ({hint}; see 'Coming from MLPClassifier' in the "
+                            "docs).") from exc
+
     def _fit_or_raise(self, X, y, sample_weight, incremental, classes):
         self._validate_params()
-        if incremental and self.solver == "lbfgs":
-            raise ValueError("partial_fit needs a stochastic solver; solver='lbfgs' "
-                             "minimises on the full data only.")
+        if incremental and self.early_stopping:
+            raise ValueError("partial_fit does not support early_stopping=True (as "
+                             "scikit-learn's MLP): set early_stopping=False.")
         hidden_activations, dropout = self._check_settings()
         first_call = not hasattr(self, "parameters_") or not (self.warm_start or incremental)
         X, y, sample_weight = self._validate_inputs(X, y, sample_weight, reset=first_call)
-        Y, out_activation = self._encode_targets(y, first_call, classes)
+        Y, out_activation = self._encode_targets(y, first_call, classes,
+                                                 warm_start=not (first_call or incremental))
         sample_weight = self._weigh_samples(y, sample_weight, incremental)
         Y = Y.astype(X.dtype, copy=False)
         hold_out = self.early_stopping and not incremental and self.solver != "lbfgs"
@@ -271,6 +320,7 @@ class BaseLLayer(CallbackSupportMixin, FittedStateMixin, BaseEstimator):
         self.loss_curve_ = []
         self.best_loss_ = np.inf
         self._no_improvement_count = 0
+        self._learning_rate_divisions = 0
         self._reset_validation_curves()
         self._optimizer = self._new_optimizer()
 
@@ -300,7 +350,9 @@ class BaseLLayer(CallbackSupportMixin, FittedStateMixin, BaseEstimator):
         dropout = dropout if any(dropout) else None
         best_parameters = None
         for _ in range(n_epochs):
-            self._optimizer.learning_rate = self.learning_rate / (1 + self.decay_rate * self.n_iter_)
+            self._optimizer.learning_rate = _schedules.epoch_learning_rate(
+                self.learning_rate, self.decay_rate, self.schedule, self.power_t, self.n_iter_,
+                self.t_, self._learning_rate_divisions)
             log.epoch = self.n_iter_
             if task is not None:
                 task.begin_epoch()
@@ -328,10 +380,20 @@ class BaseLLayer(CallbackSupportMixin, FittedStateMixin, BaseEstimator):
                 best_parameters = copy.deepcopy(self.parameters_)
             if task is not None and task.end_epoch():
                 break
-            if self._no_improvement_count >= self.n_iter_no_change and self._stopping_enabled():
-                if self.verbose:
-                    print(f"No improvement for {self.n_iter_no_change} iterations: stopping.")
-                break
+            # As MLPClassifier counts: n_iter_no_change epochs without improvement
+            # are tolerated, the next one acts.
+            if self._no_improvement_count > self.n_iter_no_change:
+                if _schedules.adaptive_divides(self.schedule, self._optimizer.learning_rate):
+                    self._learning_rate_divisions += 1
+                    self._no_improvement_count = 0
+                    if self.verbose:
+                        print(f"No improvement for {self.n_iter_no_change} iterations: "
+                              "dividing the learning rate by 5.")
+                elif self._stopping_enabled():
+                    if self.verbose:
+                        print(f"No improvement for {self.n_iter_no_change} iterations: "
+                              "stopping.")
+                    break
         else:
             if self._stopping_enabled() and n_epochs > 1:
                 log.notes.append(f"max_iter={self.max_iter} was reached before the "

@@ -9,10 +9,12 @@ from sklearn.exceptions import DataConversionWarning
 from sklearn.metrics import accuracy_score
 from sklearn.preprocessing import LabelBinarizer
 from sklearn.utils._param_validation import StrOptions
+from sklearn.utils.metaestimators import available_if
 from sklearn.utils.class_weight import compute_sample_weight
 from sklearn.utils.multiclass import check_classification_targets, type_of_target
 
 from ._base import BaseLLayer
+from ._sklearn_names import stochastic_solver
 from ._fitted_state import Binarizer, Labels
 from ._warnings import user_stacklevel
 
@@ -58,6 +60,17 @@ class LLayerClassifier(ClassifierMixin, BaseLLayer):
     decay_rate : float, default=0.0
         Inverse-time decay: epoch ``k`` uses
         ``learning_rate / (1 + decay_rate * k)``.
+    schedule : {"constant", "invscaling", "adaptive"}, default="constant"
+        scikit-learn's learning-rate schedules (its ``learning_rate``
+        parameter), for every gradient solver, applied on top of
+        ``decay_rate``: ``"invscaling"`` divides the step size by
+        ``(t_ + 1) ** power_t``, ``t_`` the training samples seen before the
+        epoch; ``"adaptive"`` divides it by 5 each time the loss (or the
+        validation score) has not improved by ``tol`` (0 when ``None``) for
+        more than ``n_iter_no_change`` epochs, and stops the fit once it is
+        at most 1e-6 (with ``tol`` or ``early_stopping`` set).
+    power_t : float, default=0.5
+        Exponent of ``schedule="invscaling"``.
     alpha : float, default=0.0
         L2 penalty, ``alpha / (2 * n_samples) * sum of squared weights``.
     dropout : float or list of float, default=0.0
@@ -65,6 +78,9 @@ class LLayerClassifier(ClassifierMixin, BaseLLayer):
         hidden layer; 0 is off. Never applied when predicting.
     momentum : float, default=0.9
         Beta of ``solver="momentum"``.
+    nesterovs_momentum : bool, default=False
+        Nesterov's look-ahead step for ``solver="momentum"``; off by default
+        because the course's momentum is plain (scikit-learn's default is on).
     beta_1, beta_2, epsilon : float, default=0.9, 0.999, 1e-8
         Settings of ``solver="adam"``.
     tol : float or None, default=None
@@ -73,8 +89,12 @@ class LLayerClassifier(ClassifierMixin, BaseLLayer):
         validation score) has not improved by ``tol`` for
         ``n_iter_no_change`` consecutive epochs. For ``"lbfgs"``, SciPy's
         ``gtol`` (``None``: SciPy's own stopping criteria).
-    n_iter_no_change : int, default=10
-        Patience of ``tol`` and ``early_stopping``.
+    n_iter_no_change : int or np.inf, default=10
+        Patience of ``tol``, ``early_stopping`` and ``schedule="adaptive"``:
+        as in scikit-learn, the fit stops (or the adaptive step size drops)
+        at the first epoch after ``n_iter_no_change`` epochs without
+        improvement, that is after ``n_iter_no_change + 1`` of them.
+        ``np.inf`` never stops.
     early_stopping : bool, default=False
         Hold out a stratified ``validation_fraction`` of the training data,
         stop when its accuracy stops improving, and keep the best model.
@@ -153,15 +173,17 @@ class LLayerClassifier(ClassifierMixin, BaseLLayer):
 
     def __init__(self, hidden_layer_sizes=(20, 7, 5), activation="relu", init="xavier", *,
                  solver="gd", learning_rate=0.0075, max_iter=2500, max_fun=15000,
-                 batch_size=None, shuffle=True, decay_rate=0.0, alpha=0.0, dropout=0.0,
-                 momentum=0.9, beta_1=0.9, beta_2=0.999, epsilon=1e-8, tol=None,
+                 batch_size=None, shuffle=True, decay_rate=0.0, schedule="constant",
+                 power_t=0.5, alpha=0.0, dropout=0.0, momentum=0.9, nesterovs_momentum=False,
+                 beta_1=0.9, beta_2=0.999, epsilon=1e-8, tol=None,
                  n_iter_no_change=10, early_stopping=False, validation_fraction=0.1,
                  class_weight=None, warm_start=False, random_state=None, verbose=0):
         super().__init__(
             hidden_layer_sizes, activation, init, solver=solver, learning_rate=learning_rate,
             max_iter=max_iter, max_fun=max_fun, batch_size=batch_size, shuffle=shuffle,
-            decay_rate=decay_rate,
-            alpha=alpha, dropout=dropout, momentum=momentum, beta_1=beta_1, beta_2=beta_2,
+            decay_rate=decay_rate, schedule=schedule, power_t=power_t,
+            alpha=alpha, dropout=dropout, momentum=momentum,
+            nesterovs_momentum=nesterovs_momentum, beta_1=beta_1, beta_2=beta_2,
             epsilon=epsilon, tol=tol, n_iter_no_change=n_iter_no_change,
             early_stopping=early_stopping, validation_fraction=validation_fraction,
             warm_start=warm_start, random_state=random_state, verbose=verbose)
@@ -184,6 +206,7 @@ class LLayerClassifier(ClassifierMixin, BaseLLayer):
         """
         return self._fit(X, y, sample_weight)
 
+    @available_if(stochastic_solver)
     def partial_fit(self, X, y, classes=None, sample_weight=None):
         """One epoch over ``X``, ``y``, continuing from the current model.
 
@@ -209,7 +232,7 @@ class LLayerClassifier(ClassifierMixin, BaseLLayer):
                              "over with other classes, fit or clone the estimator.")
         return self._fit(X, y, sample_weight, incremental=True, classes=classes)
 
-    def _encode_targets(self, y, first_call, classes=None):
+    def _encode_targets(self, y, first_call, classes=None, warm_start=False):
         if getattr(y, "ndim", 1) == 2 and y.shape[1] == 1:
             warnings.warn("A column-vector y was passed when a 1d array was expected; "
                           "it was raveled.", DataConversionWarning, stacklevel=user_stacklevel())
@@ -226,7 +249,13 @@ class LLayerClassifier(ClassifierMixin, BaseLLayer):
                 raise ValueError(f"y has {y.shape[1]} labels but the model has "
                                  f"{len(self.classes_)}.")
         else:
-            unseen = np.setdiff1d(np.unique(y), self.classes_)
+            present = np.unique(y)
+            if warm_start and not np.array_equal(present, self.classes_):
+                # As MLPClassifier: a warm start continues the same problem.
+                raise ValueError(f"warm_start can only be used where y has the same classes "
+                                 f"as in the previous call to fit: previously "
+                                 f"{self.classes_.tolist()}, y has {present.tolist()}.")
+            unseen = np.setdiff1d(present, self.classes_)
             if len(unseen):
                 raise ValueError(f"y has classes {unseen.tolist()} that are not in classes "
                                  f"{self.classes_.tolist()}.")

@@ -341,7 +341,7 @@ class FittedStateMixin:
         "feature_names_in_": FeatureNames(),
         "n_layers_": Count(2),
         "n_outputs_": Count(1),
-        "out_activation_": Choice("sigmoid", "softmax", "identity"),
+        "out_activation_": Choice("sigmoid", "softmax", "identity", "exp"),
         "parameters_": Network(),
         "n_iter_": Count(),
         "t_": Count(),
@@ -351,6 +351,7 @@ class FittedStateMixin:
         "validation_loss_curve_": Curve(none=True),
         "best_validation_score_": Number(none=True),
         "_no_improvement_count": Count(),
+        "_learning_rate_divisions": Count(),
         "_optimizer": OptimizerState(),
         "_random_state": Generator(),
     }

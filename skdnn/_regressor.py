@@ -1,10 +1,14 @@
-"""LLayerRegressor: the L-layer network with an identity output and squared error."""
+"""LLayerRegressor: the L-layer network with an identity output and squared error,
+or an exp output and the Poisson deviance."""
 
 import numpy as np
 from sklearn.base import RegressorMixin
 from sklearn.metrics import r2_score
+from sklearn.utils._param_validation import StrOptions
+from sklearn.utils.metaestimators import available_if
 
 from ._base import BaseLLayer
+from ._sklearn_names import stochastic_solver
 from ._fitted_state import Choice
 
 
@@ -13,8 +17,10 @@ class LLayerRegressor(RegressorMixin, BaseLLayer):
 
     The same network and solvers as :class:`LLayerClassifier`, with an
     identity output layer and the squared-error loss
-    ``(1/m) sum_i 1/2 ||y_i - f(x_i)||^2``. Single- and multi-output targets;
-    :meth:`score` is the coefficient of determination R².
+    ``(1/m) sum_i 1/2 ||y_i - f(x_i)||^2``, or (``loss="poisson"``) an
+    exp output layer and half the Poisson deviance
+    ``(1/m) sum_i sum_k y log(y / f) - y + f``. Single- and multi-output
+    targets; :meth:`score` is the coefficient of determination R².
 
     Parameters
     ----------
@@ -36,19 +42,30 @@ class LLayerRegressor(RegressorMixin, BaseLLayer):
     shuffle : bool, default=True
     decay_rate : float, default=0.0
         Inverse-time learning-rate decay per epoch.
+    schedule : {"constant", "invscaling", "adaptive"}, default="constant"
+        scikit-learn's learning-rate schedules, see :class:`LLayerClassifier`.
+    power_t : float, default=0.5
+        Exponent of ``schedule="invscaling"``.
     alpha : float, default=0.0
         L2 penalty.
     dropout : float or list of float, default=0.0
         Inverted-dropout rate of the hidden layers.
     momentum : float, default=0.9
+    nesterovs_momentum : bool, default=False
+        Nesterov's look-ahead step for ``solver="momentum"``.
     beta_1, beta_2, epsilon : float, default=0.9, 0.999, 1e-8
     tol : float or None, default=None
         ``None`` runs exactly ``max_iter`` epochs.
-    n_iter_no_change : int, default=10
+    n_iter_no_change : int or np.inf, default=10
+        Patience, counted as in scikit-learn, see :class:`LLayerClassifier`.
     early_stopping : bool, default=False
         Hold out ``validation_fraction`` of the data, stop when its R² stops
         improving, and keep the best model.
     validation_fraction : float, default=0.1
+    loss : {"squared_error", "poisson"}, default="squared_error"
+        ``"poisson"`` (for counts and rates: ``y`` must be non-negative)
+        predicts ``exp`` of the last layer's pre-activation, so always
+        positive.
     warm_start : bool, default=False
     random_state : int, RandomState instance or None, default=None
     verbose : int, default=0
@@ -76,7 +93,7 @@ class LLayerRegressor(RegressorMixin, BaseLLayer):
     n_layers_ : int
     n_outputs_ : int
     out_activation_ : str
-        ``"identity"``.
+        ``"identity"``, or ``"exp"`` for ``loss="poisson"``.
     n_features_in_ : int
     feature_names_in_ : ndarray of shape (`n_features_in_`,)
 
@@ -96,6 +113,27 @@ class LLayerRegressor(RegressorMixin, BaseLLayer):
     True
     """
 
+    _parameter_constraints = {**BaseLLayer._parameter_constraints,
+                              "loss": [StrOptions({"squared_error", "poisson"})]}
+
+    def __init__(self, hidden_layer_sizes=(20, 7, 5), activation="relu", init="xavier", *,
+                 solver="gd", learning_rate=0.0075, max_iter=2500, max_fun=15000,
+                 batch_size=None, shuffle=True, decay_rate=0.0, schedule="constant",
+                 power_t=0.5, alpha=0.0, dropout=0.0, momentum=0.9, nesterovs_momentum=False,
+                 beta_1=0.9, beta_2=0.999, epsilon=1e-8, tol=None,
+                 n_iter_no_change=10, early_stopping=False, validation_fraction=0.1,
+                 loss="squared_error", warm_start=False, random_state=None, verbose=0):
+        super().__init__(
+            hidden_layer_sizes, activation, init, solver=solver, learning_rate=learning_rate,
+            max_iter=max_iter, max_fun=max_fun, batch_size=batch_size, shuffle=shuffle,
+            decay_rate=decay_rate, schedule=schedule, power_t=power_t,
+            alpha=alpha, dropout=dropout, momentum=momentum,
+            nesterovs_momentum=nesterovs_momentum, beta_1=beta_1, beta_2=beta_2,
+            epsilon=epsilon, tol=tol, n_iter_no_change=n_iter_no_change,
+            early_stopping=early_stopping, validation_fraction=validation_fraction,
+            warm_start=warm_start, random_state=random_state, verbose=verbose)
+        self.loss = loss
+
     def fit(self, X, y, sample_weight=None):
         """Fit the network to ``X`` and ``y``.
 
@@ -111,6 +149,7 @@ class LLayerRegressor(RegressorMixin, BaseLLayer):
         """
         return self._fit(X, y, sample_weight)
 
+    @available_if(stochastic_solver)
     def partial_fit(self, X, y, sample_weight=None):
         """One epoch over ``X``, ``y``, continuing from the current model.
 
@@ -126,13 +165,19 @@ class LLayerRegressor(RegressorMixin, BaseLLayer):
         """
         return self._fit(X, y, sample_weight, incremental=True)
 
-    def _encode_targets(self, y, first_call, classes=None):
+    def _encode_targets(self, y, first_call, classes=None, warm_start=False):
         y = np.asarray(y)
         if first_call:
             self._y_ndim = y.ndim
         elif y.ndim != self._y_ndim:
             raise ValueError(f"y has {y.ndim} dimensions but the model was fit on {self._y_ndim}.")
-        return y.reshape(y.shape[0], -1), "identity"
+        if self.loss == "poisson" and np.any(y < 0):
+            raise ValueError("loss='poisson' needs a non-negative y (counts or rates); "
+                             f"y has {np.sum(y < 0)} negative value(s).")
+        return y.reshape(y.shape[0], -1), self._out_activation()
+
+    def _out_activation(self):
+        return "exp" if self.loss == "poisson" else "identity"
 
     def _score_outputs(self, outputs, y):
         return r2_score(y, outputs.ravel() if self._y_ndim == 1 else outputs)
@@ -161,7 +206,8 @@ class LLayerRegressor(RegressorMixin, BaseLLayer):
     _fitted_schema = {**BaseLLayer._fitted_schema, "_y_ndim": Choice(1, 2)}
 
     def _check_fitted_targets(self):
-        if self.out_activation_ != "identity" or (self._y_ndim == 1 and self.n_outputs_ != 1):
-            raise ValueError(f"a regressor of {self._y_ndim}-D targets has identity outputs "
-                             f"(one for 1-D targets), not {self.n_outputs_} "
-                             f"{self.out_activation_}")
+        expected = self._out_activation()
+        if self.out_activation_ != expected or (self._y_ndim == 1 and self.n_outputs_ != 1):
+            raise ValueError(f"a regressor of {self._y_ndim}-D targets and loss={self.loss!r} "
+                             f"has {expected} outputs (one for 1-D targets), not "
+                             f"{self.n_outputs_} {self.out_activation_}")

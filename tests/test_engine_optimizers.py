@@ -27,7 +27,10 @@ def _literal_steps(name, parameters, grads_per_step, rates, settings):
                 beta = settings["beta"]
                 v = beta * state[k][0] + (1 - beta) * g
                 state[k] = (v, None)
-                p[k] = p[k] - lr * v
+                if settings.get("nesterov"):
+                    p[k] = p[k] - lr * (beta * v + (1 - beta) * g)
+                else:
+                    p[k] = p[k] - lr * v
             else:
                 b1, b2, eps = settings["beta_1"], settings["beta_2"], settings["epsilon"]
                 m = b1 * state[k][0] + (1 - b1) * g
@@ -40,18 +43,22 @@ def _literal_steps(name, parameters, grads_per_step, rates, settings):
 
 SETTINGS = {"gd": {}, "momentum": {"beta": 0.8}, "adam": {"beta_1": 0.85, "beta_2": 0.99,
                                                           "epsilon": 1e-7}}
+# Each case: an optimiser of OPTIMIZERS and its settings.
+CASES = {**{name: (name, settings) for name, settings in SETTINGS.items()},
+         "nesterov": ("momentum", {"beta": 0.8, "nesterov": True})}
 
 
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
-@pytest.mark.parametrize("name", sorted(E.OPTIMIZERS))
-def test_optimizer_steps_are_their_formulas_bit_for_bit(name, dtype):
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_optimizer_steps_are_their_formulas_bit_for_bit(case, dtype):
+    name, settings = CASES[case]
     rng = np.random.RandomState(0)
     start = {"W1": rng.randn(3, 4).astype(dtype), "b1": rng.randn(3, 1).astype(dtype)}
     steps = [{"d" + k: rng.randn(*v.shape).astype(dtype) for k, v in start.items()}
              for _ in range(5)]
     rates = [0.1, 0.1, 0.05, 0.02, 0.02]  # a learning rate decayed between steps
-    optimizer = E.OPTIMIZERS[name](rates[0], **SETTINGS[name])
-    for setting, value in SETTINGS[name].items():
+    optimizer = E.OPTIMIZERS[name](rates[0], **settings)
+    for setting, value in settings.items():
         assert getattr(optimizer, setting) == value
     parameters = {k: v.copy() for k, v in start.items()}
     for grads, lr in zip(steps, rates):
@@ -60,7 +67,7 @@ def test_optimizer_steps_are_their_formulas_bit_for_bit(name, dtype):
         optimizer.update(parameters, grads)
         for k in grads:  # the gradients are read, never written
             assert_array_equal(grads[k], untouched[k])
-    expected, state = _literal_steps(name, start, steps, rates, SETTINGS[name])
+    expected, state = _literal_steps(name, start, steps, rates, settings)
     for k in start:
         assert parameters[k].dtype == dtype
         assert_array_equal(parameters[k], expected[k], err_msg=k)
@@ -118,3 +125,15 @@ def test_cast_state_casts_the_state_and_steps_stay_in_the_new_dtype():
     optimizer.update(parameters, {k: g.astype(np.float32) for k, g in grads.items()})
     assert all(p.dtype == np.float32 for p in parameters.values())
     assert all(v.dtype == np.float32 for v in optimizer.second_moments.values())
+
+
+def test_nesterov_steps_differ_from_plain_momentum():
+    parameters = {"W1": np.ones((2, 2))}
+    plain, ahead = {"W1": np.ones((2, 2))}, {"W1": np.ones((2, 2))}
+    grads = {"dW1": np.full((2, 2), 0.5)}
+    E.Momentum(0.1, beta=0.9).update(plain, grads)
+    E.Momentum(0.1, beta=0.9, nesterov=True).update(ahead, grads)
+    # First step from zero velocity: v = 0.05; plain moves lr * v, Nesterov
+    # lr * (0.9 * 0.05 + 0.05).
+    np.testing.assert_allclose(parameters["W1"] - plain["W1"], 0.1 * 0.05)
+    np.testing.assert_allclose(parameters["W1"] - ahead["W1"], 0.1 * 0.095)

@@ -34,7 +34,7 @@ from skdnn.engine import (
 from skdnn.engine.activations import Activation
 
 HIDDEN = ["relu", "leaky_relu", "tanh", "sigmoid", "identity"]
-OUTPUTS = ["sigmoid", "softmax", "identity"]
+OUTPUTS = ["sigmoid", "softmax", "identity", "exp"]
 EPSILON = 1e-6
 KINK_MARGIN = 1e-4
 THRESHOLD = 1e-7
@@ -58,6 +58,8 @@ def _targets(rng, output, n_out, m):
         return rng.randint(0, 2, (n_out, m)).astype(np.float64)
     if output == "softmax":
         return np.eye(n_out)[rng.randint(0, n_out, m)].T.copy()
+    if output == "exp":  # the Poisson loss: counts
+        return rng.poisson(2.0, (n_out, m)).astype(np.float64)
     return rng.randn(n_out, m) * 2.0
 
 

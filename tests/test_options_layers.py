@@ -194,10 +194,12 @@ def test_tol_and_n_iter_no_change_stop_early():
     with warnings.catch_warnings():
         warnings.simplefilter("error", ConvergenceWarning)
         clf.fit(X, y)
-    assert clf.n_iter_ == 1 + 3
-    assert len(clf.loss_curve_) == 4
+    # As MLPClassifier counts (> n_iter_no_change): the first epoch, then
+    # n_iter_no_change + 1 epochs without improvement.
+    assert clf.n_iter_ == 1 + 3 + 1
+    assert len(clf.loss_curve_) == 5
     clf.set_params(n_iter_no_change=7).fit(X, y)
-    assert clf.n_iter_ == 1 + 7
+    assert clf.n_iter_ == 1 + 7 + 1
     # tol=None (the default, the course): exactly max_iter epochs, no warning.
     with warnings.catch_warnings():
         warnings.simplefilter("error", ConvergenceWarning)
@@ -212,10 +214,10 @@ def test_tol_stops_when_the_loss_stops_improving():
     assert clf.n_iter_ < 3000
     curve = np.asarray(clf.loss_curve_)
     # As in scikit-learn: an epoch improves when its loss is below the best
-    # loss so far minus tol. The last 5 did not; the one before them did.
-    for i in range(len(curve) - 5, len(curve)):
+    # loss so far minus tol. The last 5 + 1 did not; the one before them did.
+    for i in range(len(curve) - 6, len(curve)):
         assert curve[i] > curve[:i].min() - 1e-3
-    i = len(curve) - 6
+    i = len(curve) - 7
     assert curve[i] <= curve[:i].min() - 1e-3
     assert clf.best_loss_ == curve.min()
 

@@ -104,6 +104,14 @@ def _identity_backward(dA, Z, out=None):
     return _identity(dA, out)
 
 
+def _exp(Z, out=None):
+    return np.exp(Z, out=out)
+
+
+def _exp_backward(dA, Z, out=None):
+    return np.multiply(dA, np.exp(Z), out=out)
+
+
 def _softmax(Z, out=None):
     # Subtracting the column maximum keeps exp() finite; examples are columns.
     A = np.subtract(Z, Z.max(axis=0, keepdims=True), out=out)
@@ -131,10 +139,11 @@ ACTIVATIONS = {
     "sigmoid": Activation(_sigmoid, _sigmoid_backward),
     "identity": Activation(_identity, _identity_backward),
     "softmax": Activation(_softmax, _softmax_backward),
+    "exp": Activation(_exp, _exp_backward),
 }
 """dict of str to :class:`Activation`: every activation the engine knows."""
 
-OUTPUT_ACTIVATIONS = ("sigmoid", "softmax", "identity")
+OUTPUT_ACTIVATIONS = ("sigmoid", "softmax", "identity", "exp")
 """The activations an output layer may use (each has a matching loss)."""
 
 

@@ -2,8 +2,9 @@
 
 Every loss here is the *canonical* partner of its output activation
 (binary cross-entropy with sigmoid, categorical cross-entropy with softmax,
-squared error with the identity). For such a pair the gradient of the loss
-with respect to the output pre-activation ``ZL`` is simply ``AL - Y``, which
+squared error with the identity, half the Poisson deviance with exp). For
+such a pair the gradient of the loss with respect to the output
+pre-activation ``ZL`` is simply ``AL - Y``, which
 is what :func:`output_delta` returns. That shortcut is exact, cheaper than
 going through ``dAL``, and finite even when the output saturates.
 
@@ -60,10 +61,21 @@ def _squared_error(AL, Y):
     return 0.5 * np.square(AL - Y).sum(axis=0)
 
 
+def _poisson_deviance(AL, Y):
+    # Half the Poisson deviance, y log(y / AL) - y + AL, as scikit-learn's
+    # MLPRegressor: zero for a perfect fit; y log(y / AL) is 0 where y is 0.
+    # An output that underflowed to 0 is taken as the dtype's tiniest number.
+    log_ratio = np.log(np.maximum(Y, np.finfo(AL.dtype).tiny))
+    log_ratio -= np.log(np.maximum(AL, np.finfo(AL.dtype).tiny))
+    log_ratio *= Y
+    return (log_ratio - Y + AL).sum(axis=0)
+
+
 LOSSES = {
     "binary_cross_entropy": Loss(_binary_cross_entropy, "sigmoid"),
     "categorical_cross_entropy": Loss(_categorical_cross_entropy, "softmax"),
     "squared_error": Loss(_squared_error, "identity"),
+    "poisson": Loss(_poisson_deviance, "exp"),
 }
 """dict of str to :class:`Loss`: every loss the engine knows."""
 

@@ -69,12 +69,23 @@ class GradientDescent:
 class Momentum:
     """Gradient descent with momentum: ``v = beta v + (1 - beta) dp; p = p - lr v``.
 
+    With ``nesterov=True`` the step looks ahead along the new velocity
+    (Nesterov's accelerated gradient in the form of Sutskever et al., 2013,
+    which scikit-learn's ``nesterovs_momentum`` uses), written in the same
+    exponential-average form::
+
+        v = beta v + (1 - beta) dp
+        p = p - lr * (beta v + (1 - beta) dp)
+
     Parameters
     ----------
     learning_rate : float
         Step size.
     beta : float, default=0.9
         Momentum: how much of the previous velocity is kept.
+    nesterov : bool, default=False
+        Whether to take Nesterov's look-ahead step (the course's momentum is
+        plain).
 
     Attributes
     ----------
@@ -85,9 +96,10 @@ class Momentum:
     state_names = ("velocities",)
     """tuple of str: the attributes that are the optimiser's training state."""
 
-    def __init__(self, learning_rate, beta=0.9):
+    def __init__(self, learning_rate, beta=0.9, nesterov=False):
         self.learning_rate = learning_rate
         self.beta = beta
+        self.nesterov = nesterov
         self.velocities = {}
         self._scratch = _ScratchArrays()
 
@@ -101,7 +113,13 @@ class Momentum:
                 v = self.velocities[name] = np.zeros_like(p)
             v *= self.beta
             v += np.multiply(1 - self.beta, dp, out=scratch)
-            p -= np.multiply(self.learning_rate, v, out=scratch)
+            if self.nesterov:
+                # scratch still holds (1 - beta) dp, the second term of the look-ahead.
+                scratch += np.multiply(self.beta, v, out=self._scratch.like(("ahead", name), p))
+                step = np.multiply(self.learning_rate, scratch, out=scratch)
+            else:
+                step = np.multiply(self.learning_rate, v, out=scratch)
+            p -= step
 
 
 class Adam:
