@@ -23,7 +23,7 @@ scikit-learn's classifiers and regressors:
   indicator rows) and ``probabilities`` (``predict_proba``), through
   skl2onnx's ``ZipMap`` unless ``options={"zipmap": False}``; with
   ``options={"nocl": True}`` the labels are the class indices.
-- regressor: ``variable`` of shape (n_samples, n_outputs_), so (n_samples, 1)
+- regressor: ``variable`` of shape ``(n_samples, n_outputs_)``, so (n_samples, 1)
   for a single output, as for scikit-learn's regressors.
 """
 
@@ -66,6 +66,7 @@ _ONNX_ACTIVATIONS = {
     "sigmoid": ("Sigmoid", {}),
     "identity": (None, {}),
     "softmax": ("Softmax", {"axis": 1}),
+    "exp": ("Exp", {}),  # the Poisson regressor's output
 }
 _ACTIVATION_NAMES = {*_ONNX_ACTIVATIONS, "leaky_relu"}
 
@@ -210,7 +211,7 @@ def convert_llayer_regressor(scope, operator, container):
     """skl2onnx converter of :class:`~skdnn.LLayerRegressor`.
 
     Writes ``operator.outputs[0]``, the predictions of shape
-    (n_samples, n_outputs_).
+    ``(n_samples, n_outputs_)``.
 
     Parameters
     ----------
@@ -247,7 +248,7 @@ def llayer_classifier_output_shapes(operator):
 def llayer_regressor_output_shapes(operator):
     """skl2onnx shape calculator of :class:`~skdnn.LLayerRegressor`.
 
-    Output of shape (n_samples, n_outputs_), in the graph's float type.
+    Output of shape ``(n_samples, n_outputs_)``, in the graph's float type.
 
     Parameters
     ----------

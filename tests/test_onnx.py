@@ -108,6 +108,15 @@ def test_regressor(n_outputs, activation, dtype):
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_poisson_regressor(dtype):
+    X, rng = _data(dtype, seed=3)
+    reg = LLayerRegressor((6,), loss="poisson", solver="adam", learning_rate=0.01,
+                          max_iter=30, random_state=0).fit(X, rng.poisson(2.0, N_SAMPLES))
+    (variable,) = _run(reg, X).values()
+    np.testing.assert_allclose(variable.ravel(), reg.predict(X), rtol=TOLERANCE[dtype], atol=0)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
 @pytest.mark.parametrize("kind", ["binary", "multiclass_str", "multilabel"])
 def test_classifier_in_pipeline(kind, dtype):
     X, rng = _data(dtype, seed=3)
