@@ -18,6 +18,8 @@ Skipped when dask, distributed or dask-ml is not installed:
 ``pip install "skdnn[distributed]"``.
 """
 
+import os
+
 import numpy as np
 import pytest
 
@@ -42,6 +44,10 @@ ParallelPostFit = dask_ml_wrappers.ParallelPostFit
 
 @pytest.fixture(scope="module")
 def client():
+    # The nannies run in this process and set OPENBLAS_NUM_THREADS=1 (and the
+    # like) in its environment for their workers: put it back afterwards, or
+    # every later subprocess of the suite (the examples) runs on one BLAS thread.
+    environ = dict(os.environ)
     cluster = distributed.LocalCluster(host="127.0.0.1", dashboard_address=None, n_workers=2,
                                        threads_per_worker=1, processes=True)
     try:
@@ -52,6 +58,8 @@ def client():
             yield client
     finally:
         cluster.close()
+        os.environ.clear()
+        os.environ.update(environ)
 
 
 def _workers_used(task_stream):
