@@ -193,6 +193,7 @@ def test_compare_imports_the_other_version_apart():
     assert other.LLayerClassifier.__module__.startswith("skdnn_other.")
 
 
+@pytest.mark.slow
 def test_scaling_figure_is_written(tmp_path):
     pytest.importorskip("matplotlib")
     output = tmp_path / "scaling.png"

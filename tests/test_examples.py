@@ -81,9 +81,10 @@ def test_examples_found():
         assert docstring and "\n===" in docstring, f"{path.name} has no gallery title"
 
 
-@pytest.mark.parametrize("path", [p for p in EXAMPLES if p.name not in
-                                  {"plot_cat_table.py", "plot_choosing_settings.py"}],
-                         ids=lambda p: p.name)
+@pytest.mark.parametrize("path", [
+    pytest.param(p, marks=pytest.mark.slow) if p.name == "plot_scaling_out.py" else p
+    for p in EXAMPLES if p.name not in {"plot_cat_table.py", "plot_choosing_settings.py"}],
+    ids=lambda p: p.name)
 def test_example_runs(path, tmp_path):
     _run(path, tmp_path)
 
@@ -93,6 +94,7 @@ def _scores(rst):
             if re.fullmatch(r"\s+- -?[0-9.]+", line)]
 
 
+@pytest.mark.slow
 def test_settings_page_table_is_what_its_script_prints(tmp_path):
     printed = _run(ROOT / "examples" / "plot_choosing_settings.py", tmp_path)
     page = (ROOT / "docs" / "user_guide" / "settings_table.rst").read_text(encoding="utf-8")
@@ -118,6 +120,7 @@ ACCURACY = re.compile(r"^train accuracy ([0-9.]+) \(published [0-9.]+\), "
                       r"test accuracy ([0-9.]+) \(published [0-9.]+\)$")
 
 
+@pytest.mark.slow  # the same fits as tests/test_published_table.py, through the example
 @pytest.mark.skipif(not _cat_data_present(),
                     reason="cat images not found: set SKDNN_DATA to the folder holding "
                            "train_catvnoncat.h5 and test_catvnoncat.h5")

@@ -142,6 +142,7 @@ def crafted(path):
     return cases
 
 
+@pytest.mark.slow
 def test_fuzzed_model_files_raise_model_file_error_or_load_the_same_model(tmp_path):
     rng = np.random.default_rng(20240611)
     files, expected, reached = [], {}, {}
