@@ -11,7 +11,10 @@ import json
 import os
 import sys
 import time
+import warnings
 from pathlib import Path
+
+from sklearn.exceptions import ConvergenceWarning
 
 if __package__ in (None, ""):  # run as a script: make the repository importable
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -79,6 +82,9 @@ def main(argv=None):
 
 
 def _main(args):
+    # The timed fits stop after a fixed, short number of epochs: the warning that
+    # such a model is not yet better than a constant says nothing about speed.
+    warnings.filterwarnings("ignore", category=ConvergenceWarning)
     machine = _harness.machine_line()
     print(f"# skdnn benchmarks{' (quick)' if args.quick else ''}\n\n{machine}\n", flush=True)
     sections = []
