@@ -14,6 +14,8 @@ from typing import Callable, NamedTuple
 
 import numpy as np
 
+from .namespace import get_namespace
+
 __all__ = [
     "ACTIVATIONS",
     "LEAKY_RELU_SLOPE",
@@ -45,8 +47,12 @@ class Activation(NamedTuple):
 def _sigmoid(Z, out=None):
     # exp(-|Z|) never overflows, and both branches below are exact rewrites of
     # 1 / (1 + exp(-Z)), so large |Z| gives 0 or 1 without a RuntimeWarning.
-    e = np.exp(-np.abs(Z))
+    xp = get_namespace(Z)
+    e = xp.exp(-xp.abs(Z))
     positive = Z >= 0
+    if xp is not np:
+        return xp.where(positive, 1.0 / (1.0 + e), e / (1.0 + e))
+    # NumPy computes the second branch only where it is needed, into A.
     A = np.divide(1.0, 1.0 + e, out=out)
     np.divide(e, 1.0 + e, out=A, where=~positive)
     return A
@@ -54,18 +60,19 @@ def _sigmoid(Z, out=None):
 
 def _sigmoid_backward(dA, Z, out=None):
     s = _sigmoid(Z)
-    s *= 1.0 - s
-    return np.multiply(dA, s, out=out)
+    return get_namespace(dA).multiply(dA, s * (1.0 - s), out=out)
 
 
 def _relu(Z, out=None):
     # A float zero: an int one sends np.maximum through a slower, casting loop.
-    return np.maximum(Z, 0.0, out=out)
+    return get_namespace(Z).maximum(Z, 0.0, out=out)
 
 
 def _relu_backward(dA, Z, out=None):
-    dZ = np.multiply(dA, Z > 0, out=out)
-    return dZ
+    xp = get_namespace(dA, Z)
+    if xp is np:  # NumPy multiplies by the boolean mask without casting it first
+        return np.multiply(dA, Z > 0, out=out)
+    return dA * xp.astype(Z > 0, dA.dtype)
 
 
 LEAKY_RELU_SLOPE = 0.01
@@ -74,24 +81,25 @@ LEAKY_RELU_SLOPE = 0.01
 
 def _leaky_relu(Z, out=None):
     # With a slope below 1, max(Z, slope * Z) is Z for Z > 0 and slope * Z below.
-    return np.maximum(Z, Z * LEAKY_RELU_SLOPE, out=out)
+    return get_namespace(Z).maximum(Z, Z * LEAKY_RELU_SLOPE, out=out)
 
 
 def _leaky_relu_backward(dA, Z, out=None):
     # Safe when out is dA: the scale is built before dA is overwritten.
-    scale = np.where(Z > 0, 1.0, LEAKY_RELU_SLOPE).astype(dA.dtype, copy=False)
-    return np.multiply(dA, scale, out=out)
+    xp = get_namespace(dA, Z)
+    scale = xp.where(Z > 0, xp.asarray(1.0, dtype=dA.dtype),
+                     xp.asarray(LEAKY_RELU_SLOPE, dtype=dA.dtype))
+    return xp.multiply(dA, scale, out=out)
 
 
 def _tanh(Z, out=None):
-    return np.tanh(Z, out=out)
+    return get_namespace(Z).tanh(Z, out=out)
 
 
 def _tanh_backward(dA, Z, out=None):
-    t = np.tanh(Z)
-    np.square(t, out=t)
-    np.subtract(1.0, t, out=t)
-    return np.multiply(dA, t, out=out)
+    xp = get_namespace(dA, Z)
+    t = xp.tanh(Z)
+    return xp.multiply(dA, 1.0 - t * t, out=out)
 
 
 def _identity(Z, out=None):
@@ -105,26 +113,28 @@ def _identity_backward(dA, Z, out=None):
 
 
 def _exp(Z, out=None):
-    return np.exp(Z, out=out)
+    return get_namespace(Z).exp(Z, out=out)
 
 
 def _exp_backward(dA, Z, out=None):
-    return np.multiply(dA, np.exp(Z), out=out)
+    xp = get_namespace(dA, Z)
+    return xp.multiply(dA, xp.exp(Z), out=out)
 
 
 def _softmax(Z, out=None):
     # Subtracting the column maximum keeps exp() finite; examples are columns.
-    A = np.subtract(Z, Z.max(axis=0, keepdims=True), out=out)
-    np.exp(A, out=A)
-    A /= A.sum(axis=0, keepdims=True)
-    return A
+    xp = get_namespace(Z)
+    A = xp.subtract(Z, xp.max(Z, axis=0, keepdims=True), out=out)
+    A = xp.exp(A, out=None if out is None else A)
+    return xp.divide(A, xp.sum(A, axis=0, keepdims=True), out=None if out is None else A)
 
 
 def _softmax_backward(dA, Z, out=None):
     # Full Jacobian-vector product of softmax, column by column.
+    xp = get_namespace(dA, Z)
     s = _softmax(Z)
-    inner = np.sum(dA * s, axis=0, keepdims=True)
-    return np.multiply(s, dA - inner, out=out)
+    inner = xp.sum(dA * s, axis=0, keepdims=True)
+    return xp.multiply(s, dA - inner, out=out)
 
 
 def _into(out, values):

@@ -16,6 +16,8 @@ from typing import Callable, NamedTuple
 
 import numpy as np
 
+from .namespace import get_namespace
+
 __all__ = ["LOSSES", "LOSS_OF_OUTPUT", "Loss", "compute_cost", "output_delta"]
 
 
@@ -38,37 +40,41 @@ class Loss(NamedTuple):
 def _clipped(AL):
     # Saturated outputs of exactly 0 or 1 would give log(0); eps is the
     # smallest change that 1.0 can take in AL's dtype.
-    # (np.minimum/np.maximum rather than np.clip, whose Python layer costs
+    # (minimum/maximum rather than NumPy's clip, whose Python layer costs
     # more than the clipping of a batch of outputs.)
-    eps = np.finfo(AL.dtype).eps
-    return np.minimum(np.maximum(AL, eps), 1 - eps)
+    xp = get_namespace(AL)
+    eps = float(xp.finfo(AL.dtype).eps)
+    return xp.minimum(xp.maximum(AL, eps), 1 - eps)
 
 
 def _binary_cross_entropy(AL, Y):
+    xp = get_namespace(AL, Y)
     P = _clipped(AL)
-    return -(Y * np.log(P) + (1 - Y) * np.log1p(-P)).sum(axis=0)
+    return -xp.sum(Y * xp.log(P) + (1 - Y) * xp.log1p(-P), axis=0)
 
 
 def _categorical_cross_entropy(AL, Y):
-    # Softmax outputs never exceed 1, so only 0 needs clipping; the products
-    # are computed in place (this runs at every training step).
-    log_P = np.log(np.maximum(AL, np.finfo(AL.dtype).eps))
-    log_P *= Y
-    return -np.add.reduce(log_P, axis=0)
+    # Softmax outputs never exceed 1, so only 0 needs clipping. (This runs
+    # at every step: NumPy multiplies in place.)
+    xp = get_namespace(AL, Y)
+    log_P = xp.log(xp.maximum(AL, float(xp.finfo(AL.dtype).eps)))
+    log_P = xp.multiply(log_P, Y, out=log_P if xp is np else None)
+    return -xp.sum(log_P, axis=0)
 
 
 def _squared_error(AL, Y):
-    return 0.5 * np.square(AL - Y).sum(axis=0)
+    xp = get_namespace(AL, Y)
+    return 0.5 * xp.sum(xp.square(AL - Y), axis=0)
 
 
 def _poisson_deviance(AL, Y):
     # Half the Poisson deviance, y log(y / AL) - y + AL, as scikit-learn's
     # MLPRegressor: zero for a perfect fit; y log(y / AL) is 0 where y is 0.
     # An output that underflowed to 0 is taken as the dtype's tiniest number.
-    log_ratio = np.log(np.maximum(Y, np.finfo(AL.dtype).tiny))
-    log_ratio -= np.log(np.maximum(AL, np.finfo(AL.dtype).tiny))
-    log_ratio *= Y
-    return (log_ratio - Y + AL).sum(axis=0)
+    xp = get_namespace(AL, Y)
+    tiny = float(xp.finfo(AL.dtype).smallest_normal)
+    log_ratio = (xp.log(xp.maximum(Y, tiny)) - xp.log(xp.maximum(AL, tiny))) * Y
+    return xp.sum(log_ratio - Y + AL, axis=0)
 
 
 LOSSES = {
@@ -85,10 +91,20 @@ LOSS_OF_OUTPUT = {loss.output_activation: name for name, loss in LOSSES.items()}
 
 def mean_loss(per_example, sample_weight=None):
     """Mean (or weighted mean) of per-example losses, as a Python float."""
+    return float(mean_loss_array(per_example, sample_weight))
+
+
+def mean_loss_array(per_example, sample_weight=None):
+    """As :func:`mean_loss`, but a 0-d array of the namespace of ``per_example``.
+
+    On a GPU, a Python float waits for the device; a 0-d array does not.
+    """
+    xp = get_namespace(per_example, sample_weight)
     if sample_weight is None:
-        # The sum and division of ndarray.mean, without its Python-level overhead.
-        return float(np.add.reduce(per_example) / per_example.shape[0])
-    return float(np.dot(per_example, sample_weight) / sample_weight.sum())
+        return xp.sum(per_example) / per_example.shape[0]
+    # NumPy's dot is BLAS's, whose sum runs in its own order: kept for NumPy.
+    weighted = (np.dot if xp is np else xp.vecdot)(per_example, sample_weight)
+    return weighted / xp.sum(sample_weight)
 
 
 def output_delta(AL, Y, sample_weight=None, out=None):
@@ -115,9 +131,11 @@ def output_delta(AL, Y, sample_weight=None, out=None):
     -------
     dZL : ndarray of shape (n_outputs, m)
     """
-    dZ = np.subtract(AL, Y, out=out)
+    xp = get_namespace(AL, Y, sample_weight)
+    dZ = xp.subtract(AL, Y, out=out)
     if sample_weight is not None:
-        dZ *= sample_weight * (AL.shape[1] / sample_weight.sum())
+        dZ = xp.multiply(dZ, sample_weight * (AL.shape[1] / xp.sum(sample_weight)),
+                         out=None if out is None else dZ)
     return dZ
 
 
@@ -138,6 +156,7 @@ def compute_cost(AL, Y):
     -------
     cost : float
     """
-    AL = np.asarray(AL)
-    Y = np.asarray(Y).reshape(AL.shape)
+    xp = get_namespace(AL, Y)
+    AL = xp.asarray(AL)
+    Y = xp.reshape(xp.asarray(Y), AL.shape)
     return mean_loss(LOSSES["binary_cross_entropy"].per_example(AL, Y))

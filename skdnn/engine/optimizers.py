@@ -11,12 +11,16 @@ into the optimiser's own arrays: its state (``state_names``, kept per
 parameter name, so training can go on from one call of ``fit`` or
 ``partial_fit`` to the next, or from a saved model) and one scratch array per
 parameter. A step allocates nothing, which for small mini-batches is several
-times faster than the same formula written with temporaries.
+times faster than the same formula written with temporaries. (Only NumPy has
+``out=``: for other array libraries the scratch array is ``None`` and each
+operation returns a new array, the same formula.)
 """
 
 import math
 
 import numpy as np
+
+from .namespace import get_namespace
 
 __all__ = ["OPTIMIZERS", "Adam", "GradientDescent", "Momentum", "cast_state", "update_parameters"]
 
@@ -28,6 +32,8 @@ class _ScratchArrays:
         self._arrays = {}
 
     def like(self, name, p):
+        if not isinstance(p, np.ndarray):
+            return None  # no buffers beyond NumPy
         array = self._arrays.get(name)
         if array is None or array.shape != p.shape or array.dtype != p.dtype:
             array = self._arrays[name] = np.empty_like(p)
@@ -62,7 +68,8 @@ class GradientDescent:
         """
         for name, p in parameters.items():
             dp = grads["d" + name]
-            step = np.multiply(self.learning_rate, dp, out=self._scratch.like(name, p))
+            xp = get_namespace(p)
+            step = xp.multiply(self.learning_rate, dp, out=self._scratch.like(name, p))
             p -= step
 
 
@@ -107,18 +114,22 @@ class Momentum:
         """Take one step, changing ``parameters`` in place (see :class:`GradientDescent`)."""
         for name, p in parameters.items():
             dp = grads["d" + name]
+            xp = get_namespace(p)
             scratch = self._scratch.like(name, p)
             v = self.velocities.get(name)
             if v is None:
-                v = self.velocities[name] = np.zeros_like(p)
+                v = self.velocities[name] = xp.zeros_like(p)
             v *= self.beta
-            v += np.multiply(1 - self.beta, dp, out=scratch)
+            fresh = xp.multiply(1 - self.beta, dp, out=scratch)
+            v += fresh
             if self.nesterov:
-                # scratch still holds (1 - beta) dp, the second term of the look-ahead.
-                scratch += np.multiply(self.beta, v, out=self._scratch.like(("ahead", name), p))
-                step = np.multiply(self.learning_rate, scratch, out=scratch)
+                # fresh is (1 - beta) dp, the second term of the look-ahead.
+                ahead = xp.add(fresh, xp.multiply(self.beta, v,
+                                                  out=self._scratch.like(("ahead", name), p)),
+                               out=scratch)
+                step = xp.multiply(self.learning_rate, ahead, out=scratch)
             else:
-                step = np.multiply(self.learning_rate, v, out=scratch)
+                step = xp.multiply(self.learning_rate, v, out=scratch)
             p -= step
 
 
@@ -174,19 +185,20 @@ class Adam:
         lr_t = self.learning_rate * math.sqrt(1 - b2 ** t) / (1 - b1 ** t)
         for name, p in parameters.items():
             g = grads["d" + name]
+            xp = get_namespace(p)
             scratch = self._scratch.like(name, p)
             m = self.first_moments.get(name)
             if m is None:
-                m = self.first_moments[name] = np.zeros_like(p)
-                self.second_moments[name] = np.zeros_like(p)
+                m = self.first_moments[name] = xp.zeros_like(p)
+                self.second_moments[name] = xp.zeros_like(p)
             v = self.second_moments[name]
             m *= b1
-            m += np.multiply(1 - b1, g, out=scratch)
+            m += xp.multiply(1 - b1, g, out=scratch)
             v *= b2
-            v += np.multiply(1 - b2, np.square(g, out=scratch), out=scratch)
-            step = np.sqrt(v, out=scratch)
+            v += xp.multiply(1 - b2, xp.square(g, out=scratch), out=scratch)
+            step = xp.sqrt(v, out=scratch)
             step += self.epsilon
-            np.divide(m, step, out=step)
+            step = xp.divide(m, step, out=scratch)
             step *= lr_t
             p -= step
 
@@ -212,7 +224,7 @@ def cast_state(optimizer, dtype):
         state = getattr(optimizer, state_name)
         if isinstance(state, dict):
             for name, array in state.items():
-                state[name] = np.asarray(array).astype(dtype, copy=False)
+                state[name] = get_namespace(array).astype(array, dtype, copy=False)
 
 
 def update_parameters(parameters, grads, learning_rate):

@@ -14,6 +14,7 @@ A layer's cache is ``(linear_cache, activation_cache)`` with
 import numpy as np
 
 from .activations import ACTIVATIONS
+from .namespace import get_namespace
 
 __all__ = [
     "L_model_backward",
@@ -29,9 +30,11 @@ __all__ = [
 
 
 def _matmul(a, b, out=None):
-    # A sparse operand (a scipy matrix has no ``out=``) falls back to ``@``.
+    # A sparse operand (a scipy matrix has no ``out=``) falls back to ``@``,
+    # as does every namespace but NumPy.
     if out is None or not (isinstance(a, np.ndarray) and isinstance(b, np.ndarray)):
-        return np.asarray(a @ b)
+        product = a @ b
+        return np.asarray(product) if get_namespace(a, b) is np else product
     return np.matmul(a, b, out=out)
 
 
@@ -71,7 +74,7 @@ def linear_forward(A, W, b, out=None):
         ``(A, W, b)``.
     """
     Z = _matmul(W, A, out=out)
-    Z += b
+    Z = get_namespace(Z).add(Z, b, out=None if out is None else Z)
     return Z, (A, W, b)
 
 
@@ -134,7 +137,8 @@ def forward_propagation(X, parameters, activations, dropout_masks=None, workspac
         out = None if workspace is None else workspace.layer_outputs(l, W.shape[0], m, W.dtype)
         A, cache = linear_activation_forward(A, W, b, activations[l - 1], out=out)
         if dropout_masks is not None and l < L and dropout_masks[l - 1] is not None:
-            A = np.multiply(A, dropout_masks[l - 1], out=None if out is None else A)
+            A = get_namespace(A).multiply(A, dropout_masks[l - 1],
+                                          out=None if out is None else A)
         caches.append(cache)
     return A, caches
 
@@ -147,7 +151,7 @@ def _parameter_gradients(dZ, A_prev, out=None):
     m = A_prev.shape[1]
     dZ_mean = dZ * (1 / m)
     dW = _matmul(dZ_mean, A_prev.T, out=dW_out)
-    db = np.sum(dZ_mean, axis=1, keepdims=True, out=db_out)
+    db = get_namespace(dZ).sum(dZ_mean, axis=1, keepdims=True, out=db_out)
     return dW, db
 
 
@@ -246,7 +250,8 @@ def backward_propagation(dAL, caches, activations, dropout_masks=None, workspace
             l - 1, W.shape[1], A_prev.shape[1], W.dtype)
         dA = _matmul(W.T, dZ, out=dA_out)
         if dropout_masks is not None and dropout_masks[l - 2] is not None:
-            dA = np.multiply(dA, dropout_masks[l - 2], out=None if workspace is None else dA)
+            dA = get_namespace(dA).multiply(dA, dropout_masks[l - 2],
+                                            out=None if workspace is None else dA)
     return grads
 
 
@@ -291,10 +296,11 @@ def L_model_backward(AL, Y, caches):
     grads : dict
         ``dA{l-1}``, ``dW{l}``, ``db{l}`` for ``l = L, ..., 1``.
     """
-    Y = np.asarray(Y).reshape(AL.shape)
-    eps = np.finfo(AL.dtype).eps
-    AL = np.where(AL == 0, eps, np.where(AL == 1, 1 - eps, AL)).astype(AL.dtype, copy=False)
-    dAL = -(np.divide(Y, AL) - np.divide(1 - Y, 1 - AL))
+    xp = get_namespace(AL, Y)
+    Y = xp.reshape(xp.asarray(Y), AL.shape)
+    eps = float(xp.finfo(AL.dtype).eps)
+    AL = xp.where(AL == 0, eps, xp.where(AL == 1, 1 - eps, AL))
+    dAL = -(xp.divide(Y, AL) - xp.divide(1 - Y, 1 - AL))
     grads = {}
     L = len(caches)
     dA = dAL

@@ -9,7 +9,8 @@ L-BFGS solver all go through :func:`loss_and_gradients`.
 
 import numpy as np
 
-from .losses import LOSS_OF_OUTPUT, LOSSES, mean_loss, output_delta
+from .losses import LOSS_OF_OUTPUT, LOSSES, mean_loss_array, output_delta
+from .namespace import get_namespace, to_numpy
 from .propagation import backward_propagation, forward_propagation
 
 __all__ = ["draw_dropout_masks", "loss_and_gradients", "train_epoch"]
@@ -48,19 +49,31 @@ def loss_and_gradients(X, Y, parameters, activations, *, sample_weight=None, alp
     grads : dict
         The gradients of the cost: ``dW{l}``, ``db{l}`` for every layer.
     """
+    cost, grads = _step(X, Y, parameters, activations, sample_weight, alpha, dropout_masks,
+                        workspace)
+    return float(cost), grads
+
+
+def _step(X, Y, parameters, activations, sample_weight, alpha, dropout_masks, workspace):
+    # loss_and_gradients with the cost left in the arrays' namespace: a GPU
+    # then runs the epoch without waiting, at each step, for a Python float.
     AL, caches = forward_propagation(X, parameters, activations, dropout_masks, workspace)
+    xp = get_namespace(AL)
     loss = LOSSES[LOSS_OF_OUTPUT[activations[-1]]]
-    cost = mean_loss(loss.per_example(AL, Y), sample_weight)
+    cost = mean_loss_array(loss.per_example(AL, Y), sample_weight)
+    if xp is np:
+        cost = float(cost)
     out = None if workspace is None else workspace.output_delta(*AL.shape, AL.dtype)
     dZL = output_delta(AL, Y, sample_weight, out=out)
     grads = backward_propagation(dZL, caches, [*activations[:-1], "identity"], dropout_masks,
                                  workspace)
     if alpha:
-        total_weight = X.shape[1] if sample_weight is None else float(sample_weight.sum())
+        total_weight = X.shape[1] if sample_weight is None else float(xp.sum(sample_weight))
         squares = 0.0
         for l in range(1, len(caches) + 1):
             W = parameters[f"W{l}"]
-            squares += float(np.vdot(W, W))
+            # NumPy's vdot is BLAS's sum of squares, in its own order.
+            squares += float(np.vdot(W, W)) if xp is np else xp.sum(W * W)
             grads[f"dW{l}"] += (alpha / total_weight) * W
         cost += 0.5 * alpha * squares / total_weight
     return cost, grads
@@ -81,8 +94,10 @@ def draw_dropout_masks(rng, parameters, m, rates):
 
     Returns
     -------
-    masks : list of ndarray or None
-        ``(rng.rand(n_l, m) >= rate) / (1 - rate)`` for each hidden layer.
+    masks : list of arrays or None
+        ``(rng.rand(n_l, m) >= rate) / (1 - rate)`` for each hidden layer,
+        drawn by NumPy and put in the namespace and on the device of the
+        parameters: the same masks for every array library.
     """
     masks = []
     for l, rate in enumerate(rates, start=1):
@@ -90,25 +105,59 @@ def draw_dropout_masks(rng, parameters, m, rates):
             masks.append(None)
             continue
         W = parameters[f"W{l}"]
+        dtype = _numpy_dtype(W)
         keep = rng.rand(W.shape[0], m) >= rate
-        masks.append(keep.astype(W.dtype) / W.dtype.type(1 - rate))
+        masks.append(_like(keep.astype(dtype) / dtype.type(1 - rate), W))
     return masks
 
 
-def _batches(m, batch_size, shuffle, rng):
+def _numpy_dtype(array):
+    xp = get_namespace(array)
+    if xp is np:
+        return array.dtype
+    return np.dtype(np.float32 if array.dtype == xp.float32 else np.float64)
+
+
+def _like(array, reference):
+    # A NumPy array moved to the namespace and device of ``reference``.
+    xp = get_namespace(reference)
+    if xp is np:
+        return array
+    import array_api_compat
+
+    return xp.asarray(array, device=array_api_compat.device(reference))
+
+
+def _batches(m, batch_size, shuffle, rng, X):
+    # The order is drawn by NumPy's generator whatever the array library, so
+    # that a seed gives the same batches everywhere; it moves to the device
+    # once per epoch.
     if batch_size is None or batch_size >= m:
-        yield slice(None)
+        yield slice(None), slice(None)
         return
     order = rng.permutation(m) if shuffle else np.arange(m)
+    on_device = _like(order, X)
     for start in range(0, m, batch_size):
-        yield order[start:start + batch_size]
+        stop = min(start + batch_size, m)  # the array API leaves longer slices undefined
+        yield order[start:stop], on_device[start:stop]
+
+
+def _columns(A, index):
+    # Columns ``index`` of the course-layout ``A``: rows of the array it is
+    # the transpose of.
+    if isinstance(index, slice):
+        return A
+    xp = get_namespace(A)
+    if xp is np:
+        return A[:, index]
+    return xp.take(A.T, index, axis=0).T
 
 
 def _batch_columns(X, index, workspace):
     if isinstance(index, slice):
         return X
     if not isinstance(X, np.ndarray):
-        return X[:, index]
+        return X[:, index] if get_namespace(X) is np else _columns(X, index)
     # X is the transposed view of the (m, n) array the estimator holds:
     # gathering rows of that array into one reused buffer is a contiguous
     # copy per example and allocates nothing.
@@ -155,21 +204,30 @@ def train_epoch(X, Y, parameters, activations, optimizer, *, batch_size=None, sh
         A batch whose sample weights are all zero is skipped.
     """
     m = X.shape[1]
+    xp = get_namespace(X)
+    # The weights' sums decide which batches count: read on the host, once.
+    host_weight = None if sample_weight is None else to_numpy(sample_weight)
     costs, weights = [], []
-    for index in _batches(m, batch_size, shuffle, rng):
-        Xb, Yb = _batch_columns(X, index, workspace), Y[:, index]
-        wb = None if sample_weight is None else sample_weight[index]
-        if wb is not None and not wb.any():
-            continue  # a fully masked batch has no loss to follow: no step, no draw
+    for index, index_on_device in _batches(m, batch_size, shuffle, rng, X):
+        Xb = _batch_columns(X, index if xp is np else index_on_device, workspace)
+        Yb = _columns(Y, index if xp is np else index_on_device)
+        wb = None
+        if sample_weight is not None:
+            if not host_weight[index].any():
+                continue  # a fully masked batch has no loss to follow: no step, no draw
+            wb = (sample_weight[index] if xp is np
+                  else xp.take(sample_weight, index_on_device, axis=0)
+                  if not isinstance(index, slice) else sample_weight)
         nb = Xb.shape[1]
         masks = None
         if dropout is not None and any(dropout):
             masks = draw_dropout_masks(rng, parameters, nb, dropout)
-        cost, grads = loss_and_gradients(Xb, Yb, parameters, activations, sample_weight=wb,
-                                         alpha=alpha, dropout_masks=masks, workspace=workspace)
+        cost, grads = _step(Xb, Yb, parameters, activations, wb, alpha, masks, workspace)
         optimizer.update(parameters, grads)
         costs.append(cost)
-        weights.append(nb if wb is None else float(wb.sum()))
+        weights.append(nb if wb is None else float(host_weight[index].sum()))
+    if xp is not np and costs:
+        costs = to_numpy(xp.stack(costs)).astype(np.float64).tolist()  # one wait per epoch
     if len(costs) == 1:
         return costs[0]
     return float(np.dot(costs, weights) / np.sum(weights))
