@@ -15,6 +15,7 @@ from sklearn.utils._param_validation import Interval, Options, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from . import _schedules, engine
+from ._array_api import check_same_namespace, namespace_and_device, to_host
 from ._callbacks import CallbackSupportMixin
 from ._fitted_state import FittedStateMixin
 from ._fitting import FittingMixin
@@ -121,7 +122,8 @@ class BaseLLayer(CallbackSupportMixin, FittedStateMixin, FittingMixin, BaseEstim
     def intercepts_(self):
         """list of ndarray: ``intercepts_[i]`` is ``b{i+1}`` flattened, shape (n_out,)."""
         check_is_fitted(self)
-        return [self.parameters_[f"b{l}"].ravel() for l in range(1, self.n_layers_)]
+        xp = engine.get_namespace(self.parameters_["b1"])
+        return [xp.reshape(self.parameters_[f"b{l}"], (-1,)) for l in range(1, self.n_layers_)]
 
     @property
     def loss_(self):
@@ -222,15 +224,19 @@ class BaseLLayer(CallbackSupportMixin, FittedStateMixin, FittingMixin, BaseEstim
         """Output activations for validated ``X`` (scikit-learn layout)."""
         return network_outputs(X, self.parameters_, self._activations())
 
-    def _forward(self, X):
+    def _forward(self, X, method):
         """Output activations for ``X``; a ``ValueError`` rather than NaN or infinity."""
         check_is_fitted(self)
+        xp, _, _ = namespace_and_device(X)
         X = validate_data(self, X, reset=False, accept_sparse=["csr", "csc"],
-                          dtype=[np.float64, np.float32])
+                          dtype=[xp.float64, xp.float32])
+        check_same_namespace(X, self, method)
         with np.errstate(all="ignore"):
             out = self._outputs(X)
-        if not np.isfinite(out).all():
-            rows = np.flatnonzero(~np.isfinite(out).all(axis=1))
+        out_xp = engine.get_namespace(out)
+        finite_rows = to_host(out_xp.all(out_xp.isfinite(out), axis=1))
+        if not finite_rows.all():
+            rows = np.flatnonzero(~finite_rows)
             raise ValueError(f"The network's output overflowed for {len(rows)} row(s) of X "
                              f"(first: row {rows[0]}): their values are too large for this "
                              f"{out.dtype} network; scale X as it was scaled for fit.")
@@ -239,4 +245,5 @@ class BaseLLayer(CallbackSupportMixin, FittedStateMixin, FittingMixin, BaseEstim
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.input_tags.sparse = True
+        tags.array_api_support = True
         return tags

@@ -13,6 +13,8 @@ from sklearn.utils.metaestimators import available_if
 from sklearn.utils.class_weight import compute_sample_weight
 from sklearn.utils.multiclass import check_classification_targets, type_of_target
 
+from . import engine
+from ._array_api import device_of, to_device, to_host
 from ._base import BaseLLayer
 from ._sklearn_names import stochastic_solver
 from ._fitted_state import Binarizer, Labels
@@ -301,7 +303,20 @@ class LLayerClassifier(ClassifierMixin, BaseLLayer):
         return accuracy_score(y, self._labels(outputs))
 
     def _labels(self, outputs):
-        return self._label_binarizer.inverse_transform(outputs, threshold=0.5)
+        xp = engine.get_namespace(outputs)
+        if xp is np:
+            return self._label_binarizer.inverse_transform(outputs, threshold=0.5)
+        # Outside NumPy: LabelBinarizer's decision, on the outputs' device.
+        y_type = self._label_binarizer.y_type_
+        if y_type == "multilabel-indicator":
+            return xp.astype(outputs > 0.5, xp.int64)
+        if y_type == "binary":
+            index = xp.astype(outputs[:, 0] > 0.5, xp.int64)
+        else:
+            index = xp.argmax(outputs, axis=1)
+        if self.classes_.dtype.kind in "biuf":
+            return xp.take(to_device(self.classes_, xp, device_of(outputs)), index, axis=0)
+        return self.classes_[to_host(index)]  # labels a device cannot hold stay NumPy's
 
     def predict_proba(self, X):
         """Probability estimates.
@@ -316,9 +331,12 @@ class LLayerClassifier(ClassifierMixin, BaseLLayer):
             For two classes, columns ``[P(classes_[0]), P(classes_[1])]``; for
             multilabel, the probability of each label.
         """
-        P = self._forward(X)
+        return self._probabilities(X, "predict_proba")
+
+    def _probabilities(self, X, method):
+        P = self._forward(X, method)
         if self._label_binarizer.y_type_ == "binary":
-            return np.hstack([1 - P, P])
+            return engine.get_namespace(P).concat([1 - P, P], axis=1)
         return P
 
     def predict_log_proba(self, X):
@@ -332,8 +350,9 @@ class LLayerClassifier(ClassifierMixin, BaseLLayer):
         -------
         log_proba : ndarray of shape (n_samples, n_classes)
         """
+        P = self._probabilities(X, "predict_log_proba")
         with np.errstate(divide="ignore"):
-            return np.log(self.predict_proba(X))
+            return engine.get_namespace(P).log(P)
 
     def predict(self, X):
         """Predict classes (1 where the output probability is above 0.5 for two classes).
@@ -346,7 +365,7 @@ class LLayerClassifier(ClassifierMixin, BaseLLayer):
         -------
         y : ndarray of shape (n_samples,) or (n_samples, n_labels)
         """
-        return self._labels(self._forward(X))
+        return self._labels(self._forward(X, "predict"))
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

@@ -16,6 +16,8 @@ from numbers import Integral
 import numpy as np
 from sklearn.preprocessing import LabelBinarizer
 
+from . import engine
+
 FLOAT_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
 _LABEL_KINDS = "biuf"
 _TARGET_TYPES = ("binary", "multiclass", "multilabel-indicator")
@@ -172,8 +174,9 @@ class Network:
     optional = False
 
     def dump(self, value, name, arrays, estimator):
-        arrays.update(value)
-        return str(value["W1"].dtype)
+        # Model files hold NumPy arrays, wherever the model was trained.
+        arrays.update({k: engine.to_numpy(v) for k, v in value.items()})
+        return str(arrays["W1"].dtype)
 
     def load(self, stored, name, arrays, estimator):
         dtypes = {str(d): d for d in FLOAT_DTYPES}
@@ -213,7 +216,8 @@ class OptimizerState:
             state = getattr(value, key)
             if isinstance(state, dict):
                 stored[key] = list(state)
-                arrays.update({f"{name}.{key}.{p}": a for p, a in state.items()})
+                arrays.update({f"{name}.{key}.{p}": engine.to_numpy(a)
+                               for p, a in state.items()})
             else:
                 stored[key] = int(state) if isinstance(state, Integral) else float(state)
         return stored

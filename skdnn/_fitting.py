@@ -22,6 +22,7 @@ from sklearn.utils import check_random_state
 from sklearn.utils.validation import _check_sample_weight, validate_data
 
 from . import _diagnostics, _schedules, engine
+from ._array_api import namespace_and_device, to_device, to_host
 from ._callbacks import FitTask, lbfgs_iterations, with_callbacks
 from ._lbfgs import minimize_lbfgs
 from ._stopping import (FloatingPointLog, TrainingDiverged, count_no_improvement,
@@ -52,10 +53,13 @@ class FittingMixin:
         return self
 
     def _validate_inputs(self, X, y, sample_weight, reset):
+        """``X`` where it lives (see :mod:`skdnn._array_api`); ``y`` and weights on the host."""
+        xp, _, _ = namespace_and_device(X)
         X, y = validate_data(self, X, y, reset=reset, accept_sparse=["csr", "csc"],
-                             dtype=[np.float64, np.float32], multi_output=True)
+                             dtype=[xp.float64, xp.float32], multi_output=True)
+        y = to_host(y)
         if sample_weight is not None:
-            sample_weight = _check_sample_weight(sample_weight, X, dtype=X.dtype)
+            sample_weight = to_host(_check_sample_weight(sample_weight, X, dtype=X.dtype))
             if np.any(sample_weight < 0):
                 raise ValueError("sample_weight must be non-negative.")
         if self.batch_size is not None and isinstance(X, np.ndarray):
@@ -75,20 +79,24 @@ class FittingMixin:
         Y, out_activation = self._encode_targets(y, first_call, classes,
                                                  warm_start=not (first_call or incremental))
         sample_weight = self._weigh_samples(y, sample_weight, incremental)
-        Y = Y.astype(X.dtype, copy=False)
+        xp, device, on_numpy = namespace_and_device(X)
+        host_dtype = X.dtype if on_numpy else engine.to_numpy(X[:1, :1]).dtype
+        Y = Y.astype(host_dtype, copy=False)
         hold_out = self.early_stopping and not incremental and self.solver != "lbfgs"
         if hold_out:
             n_held_out = held_out_size(self.validation_fraction, X.shape[0])
         if first_call:
             self._random_state = check_random_state(self.random_state)
-            self._initialize(X.shape[1], Y.shape[1], out_activation, X.dtype)
-        else:
-            self._continue_with(X.dtype)
+            self._initialize(X.shape[1], Y.shape[1], out_activation, host_dtype)
+        self._continue_with(X.dtype, xp, device)
         validation = None
         if hold_out:
             X, Y, y, sample_weight, validation = split_validation(
                 X, Y, y, sample_weight, n_held_out, self.validation_fraction,
                 stratify=is_classifier(self) and np.ndim(y) == 1, random_state=self._random_state)
+        Y_host = Y
+        if not on_numpy:  # the targets and weights move once, the validation rows stay
+            Y, sample_weight = to_device(Y, xp, device), to_device(sample_weight, xp, device)
         activations = [*hidden_activations, self.out_activation_]
         first_epoch = self.n_iter_
         n_epochs = 1 if incremental else self.max_iter
@@ -105,7 +113,8 @@ class FittingMixin:
                 self._run_epochs(X.T, Y.T, activations, dropout, sample_weight, validation,
                                  n_epochs, log, task, printer)
         if not incremental:
-            self._warn_symptoms(X.T, Y.T, activations, sample_weight, first_epoch, log)
+            self._warn_symptoms(X.T, Y_host.T, activations, to_host(sample_weight),
+                                first_epoch, log)
         if task is not None:
             task.end()
 
@@ -131,23 +140,30 @@ class FittingMixin:
         self.validation_loss_curve_ = [] if on else None
         self.best_validation_score_ = -np.inf if on else None
 
-    def _continue_with(self, dtype):
-        """Warm start or partial_fit: keep the model, follow changed settings."""
+    def _continue_with(self, dtype, xp, device):
+        """Keep the model, follow changed settings; put it where ``X`` is, in its dtype."""
         if self.early_stopping and self.validation_scores_ is None and self.solver != "lbfgs":
             self._reset_validation_curves()
         # After set_params(solver=..., momentum=...), the optimiser state of
         # another solver or other settings does not carry over.
         if not self._optimizer_is_current():
             self._optimizer = self._new_optimizer()
+        self.parameters_ = {k: to_device(v, xp, device) for k, v in self.parameters_.items()}
+        if self._optimizer is not None:
+            for state_name in self._optimizer.state_names:
+                state = getattr(self._optimizer, state_name)
+                if isinstance(state, dict):
+                    state.update({k: to_device(v, xp, device) for k, v in state.items()})
         if self.parameters_["W1"].dtype != dtype:
-            self.parameters_ = {k: v.astype(dtype) for k, v in self.parameters_.items()}
+            self.parameters_ = {k: xp.astype(v, dtype) for k, v in self.parameters_.items()}
             if self._optimizer is not None:
                 engine.cast_state(self._optimizer, dtype)
 
     def _run_epochs(self, X, Y, activations, dropout, sample_weight, validation, n_epochs, log,
                     task, printer):
         """Train for up to ``n_epochs`` on course-layout ``X``, ``Y``; a callback may stop it."""
-        workspace = engine.Workspace()
+        # Buffers are NumPy's only (see skdnn.engine.namespace).
+        workspace = engine.Workspace() if engine.get_namespace(X) is np else None
         dropout = dropout if any(dropout) else None
         best_parameters = None
         for _ in range(n_epochs):
@@ -165,7 +181,7 @@ class FittingMixin:
                     workspace=workspace)
                 self._record_epoch(cost, X.shape[1], printer)
                 if log.epochs and log.epochs[-1] == log.epoch and not all(
-                        np.isfinite(p).all() for p in self.parameters_.values()):
+                        np.isfinite(to_host(p)).all() for p in self.parameters_.values()):
                     raise TrainingDiverged(self._divergence_message(
                         "The parameters became non-finite"))
                 is_best = self._after_epoch(cost, validation, activations)
@@ -204,10 +220,18 @@ class FittingMixin:
 
     def _run_lbfgs(self, X, Y, activations, sample_weight, log, task, printer):
         record = functools.partial(self._record_epoch, n_samples=X.shape[1], printer=printer)
-        result = minimize_lbfgs(X, Y, self.parameters_, activations,
-                                sample_weight=sample_weight, alpha=self.alpha,
-                                max_iter=self.max_iter, max_fun=self.max_fun, tol=self.tol,
-                                callback=lbfgs_iterations(task, record, self.max_iter))
+        # SciPy's L-BFGS works on NumPy arrays: the data and the model cross
+        # to the host once, and the model goes back at the end.
+        xp, device, on_numpy = namespace_and_device(self.parameters_["W1"])
+        parameters = {k: to_host(v) for k, v in self.parameters_.items()}
+        try:
+            result = minimize_lbfgs(to_host(X), to_host(Y), parameters, activations,
+                                    sample_weight=to_host(sample_weight), alpha=self.alpha,
+                                    max_iter=self.max_iter, max_fun=self.max_fun, tol=self.tol,
+                                    callback=lbfgs_iterations(task, record, self.max_iter))
+        finally:
+            if not on_numpy:
+                self.parameters_ = {k: to_device(v, xp, device) for k, v in parameters.items()}
         if not np.isfinite(result.fun):
             raise TrainingDiverged(self._divergence_message(f"The loss became {result.fun}"))
         self.best_loss_ = min(self.best_loss_, float(result.fun))
@@ -245,7 +269,7 @@ class FittingMixin:
             return False
         self.best_loss_ = min(cost, self.best_loss_)
         X_val, Y_val, y_val = validation
-        outputs = self._outputs(X_val)
+        outputs = to_host(self._outputs(X_val))  # scored on the host, as the labels are
         loss = engine.LOSSES[engine.LOSS_OF_OUTPUT[activations[-1]]]
         self.validation_loss_curve_.append(float(np.mean(loss.per_example(outputs.T, Y_val.T))))
         score = float(self._score_outputs(outputs, y_val))

@@ -32,26 +32,41 @@ def network_outputs(X, parameters, activations):
     ValueError
         When a value of ``X`` does not fit the parameters' dtype.
     """
-    dtype = parameters["W1"].dtype
+    W1 = parameters["W1"]
+    xp = engine.get_namespace(W1)
+    on_numpy = xp is np
+    dtype = W1.dtype
+    itemsize = np.dtype(dtype).itemsize if on_numpy else 4 if dtype == xp.float32 else 8
     L = len(parameters) // 2
-    out = np.empty((X.shape[0], parameters[f"b{L}"].shape[0]), dtype=dtype)
-    workspace = engine.Workspace()
+    n_outputs = parameters[f"b{L}"].shape[0]
+    if on_numpy:
+        out = np.empty((X.shape[0], n_outputs), dtype=dtype)
+    else:
+        import array_api_compat
+
+        out = xp.empty((X.shape[0], n_outputs), dtype=dtype,
+                       device=array_api_compat.device(W1))
+    # Buffers are NumPy's only (see skdnn.engine.namespace).
+    workspace = engine.Workspace() if on_numpy else None
     units = sum(parameters[f"b{l}"].shape[0] for l in range(1, L + 1))
-    row_bytes = (2 * units + (X.shape[1] if X.dtype != dtype else 0)) * dtype.itemsize
+    row_bytes = (2 * units + (X.shape[1] if X.dtype != dtype else 0)) * itemsize
     chunk_rows = int(np.clip(PREDICT_CHUNK_BYTES // row_bytes, 256, 65536))
     for rows in gen_batches(X.shape[0], chunk_rows):
-        Xc = X[rows]
+        Xc = X[rows, ...] if not on_numpy else X[rows]
         if Xc.dtype != dtype:
-            Xc = Xc.astype(dtype)
+            Xc = Xc.astype(dtype) if on_numpy else xp.astype(Xc, dtype)
             if not _all_finite(Xc):
                 raise ValueError(f"X holds values beyond the range of this {dtype} model "
-                                 f"(largest magnitude {np.finfo(dtype).max:.3g}); scale X "
-                                 "or fit the model on float64 data.")
+                                 f"(largest magnitude {float(xp.finfo(dtype).max):.3g}); "
+                                 "scale X or fit the model on float64 data.")
         AL, _ = engine.forward_propagation(Xc.T, parameters, activations, workspace=workspace)
-        out[rows] = AL.T
+        out[rows, ...] = AL.T
     return out
 
 
 def _all_finite(X):
-    return np.isfinite(X.data if hasattr(X, "data") and not isinstance(X, np.ndarray)
-                       else X).all()
+    xp = engine.get_namespace(X)
+    if xp is np:
+        return np.isfinite(X.data if hasattr(X, "data") and not isinstance(X, np.ndarray)
+                           else X).all()
+    return bool(xp.all(xp.isfinite(X)))

@@ -7,6 +7,7 @@ from sklearn.metrics import r2_score
 from sklearn.utils._param_validation import StrOptions
 from sklearn.utils.metaestimators import available_if
 
+from . import engine
 from ._base import BaseLLayer
 from ._sklearn_names import stochastic_solver
 from ._fitted_state import Choice
@@ -193,8 +194,8 @@ class LLayerRegressor(RegressorMixin, BaseLLayer):
         -------
         y : ndarray of shape (n_samples,) or (n_samples, n_outputs)
         """
-        Y = self._forward(X)
-        return Y.ravel() if self._y_ndim == 1 else Y
+        Y = self._forward(X, "predict")
+        return engine.get_namespace(Y).reshape(Y, (-1,)) if self._y_ndim == 1 else Y
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

@@ -6,6 +6,8 @@ Shared by every solver's loop in :mod:`skdnn._base`, and free of estimators.
 import numpy as np
 from sklearn.model_selection import train_test_split
 
+from . import engine
+
 
 def count_no_improvement(count, best, value, tol):
     """One epoch of patience, for ``tol`` and ``early_stopping`` alike.
@@ -106,12 +108,24 @@ def split_validation(X, Y, y, sample_weight, n_held_out, validation_fraction, *,
     validation : tuple
         ``(X_val, Y_val, y_val)``.
     """
-    weights = [] if sample_weight is None else [sample_weight]
+    # The split is drawn on row numbers (the same split as of the arrays
+    # themselves), so that X's rows are taken where X lives.
     try:
-        parts = train_test_split(X, Y, y, *weights, test_size=n_held_out,
-                                 stratify=y if stratify else None, random_state=random_state)
+        train, held_out = train_test_split(np.arange(X.shape[0]), test_size=n_held_out,
+                                           stratify=y if stratify else None,
+                                           random_state=random_state)
     except ValueError as exc:
         raise ValueError(f"early_stopping cannot hold out validation_fraction="
                          f"{validation_fraction} of the data: {exc}") from exc
-    X, X_val, Y, Y_val, y, y_val = parts[:6]
-    return X, Y, y, (parts[6] if weights else None), (X_val, Y_val, y_val)
+    weights = None if sample_weight is None else sample_weight[train]
+    return (_rows(X, train), Y[train], y[train], weights,
+            (_rows(X, held_out), Y[held_out], y[held_out]))
+
+
+def _rows(X, index):
+    xp = engine.get_namespace(X)
+    if xp is np:
+        return X[index]
+    import array_api_compat
+
+    return xp.take(X, xp.asarray(index, device=array_api_compat.device(X)), axis=0)

@@ -1,8 +1,16 @@
-"""Shared fixtures: the cat images, when SKDNN_DATA (or ~/skdnn_data) holds them."""
+"""Shared fixtures: the cat images, when SKDNN_DATA (or ~/skdnn_data) holds them.
 
-import pytest
+SciPy reads SCIPY_ARRAY_API when it is first imported, and scikit-learn's
+array API dispatch needs it: it is set here, before any test imports either.
+"""
 
-from skdnn.datasets import load_catvnoncat
+import os
+
+os.environ.setdefault("SCIPY_ARRAY_API", "1")
+
+import pytest  # noqa: E402
+
+from skdnn.datasets import load_catvnoncat  # noqa: E402
 
 
 @pytest.fixture(scope="session")

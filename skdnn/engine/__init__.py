@@ -1,10 +1,12 @@
-"""The NumPy engine of skdnn: the course's functions, general enough for every network.
+"""The engine of skdnn: the course's functions, general enough for every network and array library.
 
 Layout: examples are columns, ``X`` of shape ``(n_x, m)``; parameters are a
 dict ``{"W1", "b1", ..., "WL", "bL"}`` with ``Wl`` of shape
 ``(n_l, n_{l-1})`` and ``bl`` of shape ``(n_l, 1)``.
 
-This package imports NumPy only. The course's names (``relu``,
+This package imports NumPy only (and ``array_api_compat`` for arrays of
+other libraries: every function computes in the namespace of its inputs, see
+:mod:`skdnn.engine.namespace`). The course's names (``relu``,
 ``L_model_forward``, ``L_layer_model``, ...) are the public face of the same
 code that :class:`skdnn.LLayerClassifier` trains with.
 """
@@ -16,6 +18,7 @@ from .initializers import (INITIALIZERS, initialize_network, initialize_paramete
                            initialize_parameters_deep)
 from .losses import LOSS_OF_OUTPUT, LOSSES, compute_cost, output_delta
 from .models import L_layer_model, predict, two_layer_model
+from .namespace import get_namespace, is_numpy, to_numpy
 from .optimizers import OPTIMIZERS, Adam, GradientDescent, Momentum, cast_state, update_parameters
 from .propagation import (L_model_backward, L_model_forward, backward_propagation,
                           forward_propagation, linear_activation_backward,
@@ -43,10 +46,12 @@ __all__ = [
     "compute_cost",
     "draw_dropout_masks",
     "forward_propagation",
+    "get_namespace",
     "gradient_check",
     "initialize_network",
     "initialize_parameters",
     "initialize_parameters_deep",
+    "is_numpy",
     "linear_activation_backward",
     "linear_activation_forward",
     "linear_backward",
@@ -59,6 +64,7 @@ __all__ = [
     "sigmoid",
     "sigmoid_backward",
     "softmax",
+    "to_numpy",
     "train_epoch",
     "two_layer_model",
     "update_parameters",

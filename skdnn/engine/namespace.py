@@ -69,7 +69,8 @@ def get_namespace(*arrays):
     Parameters
     ----------
     *arrays : arrays, sparse matrices, scalars, lists or None
-        Sparse matrices, scalars, lists and ``None`` count as NumPy.
+        Sparse matrices, scalars, lists, ``None`` and objects that are no
+        array API arrays (a DataFrame) count as NumPy.
 
     Returns
     -------
@@ -87,11 +88,12 @@ def get_namespace(*arrays):
             break
     else:
         return np
+    import array_api_compat  # only needed beyond NumPy
+
     others = [a for a in arrays if a is not None and not isinstance(a, _NOT_COUNTED)
-              and not _is_sparse(a)]
+              and not _is_sparse(a) and array_api_compat.is_array_api_obj(a)]
     if not others:
         return np
-    import array_api_compat  # only needed beyond NumPy
 
     return _without_buffers(array_api_compat.array_namespace(*others))
 
