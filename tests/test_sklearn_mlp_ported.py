@@ -54,8 +54,7 @@ def test_alpha():
 
 
 def test_fit():
-    # Port: the weights are set in parameters_ after a first partial_fit (coefs_ is read-only)
-    # instead of in scikit-learn's private attributes.
+    # Port: weights set in parameters_ after a first partial_fit (coefs_ is read-only).
     X = np.array([[0.6, 0.8, 0.7]])
     y = np.array([0])
     mlp = LLayerClassifier(**sk("sgd", learning_rate_init=0.1, alpha=0.1, activation="logistic",
@@ -76,8 +75,7 @@ def test_fit():
 
 
 def test_gradient():
-    # Port: the gradient is skdnn.engine.loss_and_gradients' (scikit-learn's _loss_grad_lbfgs),
-    # at the fitted parameters_, checked per parameter array.
+    # Port: the gradient is engine.loss_and_gradients' (sklearn: _loss_grad_lbfgs).
     for n_labels in [2, 3]:
         n_samples = 5
         n_features = 10
@@ -156,8 +154,7 @@ def test_lbfgs_classification_maxfun(X, y):
 
 @pytest.mark.parametrize("X,y", regression_datasets)
 def test_lbfgs_regression_maxfun(X, y):
-    # Port: with "identity" (a linear model) SciPy converges (ftol) within max_fun from
-    # skdnn's starting point, so no ConvergenceWarning is due: asserted for the others only.
+    # Port: no warning due for "identity": SciPy converges within max_fun from skdnn's start.
     max_fun = 10
     for activation in ACTIVATION_TYPES:
         mlp = LLayerRegressor(**sk("lbfgs", hidden_layer_sizes=50, tol=0.0, max_iter=150,
@@ -174,8 +171,7 @@ def test_lbfgs_regression_maxfun(X, y):
 
 
 def test_learning_rate_warmstart():
-    # Port: skdnn's _optimizer.learning_rate is the step of the epoch just run, whose t_
-    # was 4 (scikit-learn's is the next epoch's, t_=8): 4 + 1 for 8 + 1.
+    # Port: _optimizer.learning_rate is the step of the epoch run (t_=4), not the next's.
     X = [[3, 2], [1, 6], [5, 6], [-2, -4]]
     y = [1, 1, 1, 0]
     for learning_rate in ["invscaling", "constant"]:
@@ -287,8 +283,7 @@ def test_partial_fit_errors():
 
 
 def test_nonfinite_params():
-    # Port: skdnn's message says the training diverged (scikit-learn's: "Solver produced
-    # non-finite parameter weights").
+    # Port: skdnn's message, "training diverged".
     rng = np.random.RandomState(0)
     n_samples = 10
     fmax = np.finfo(np.float64).max

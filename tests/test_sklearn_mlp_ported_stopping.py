@@ -33,8 +33,7 @@ from skdnn import LLayerClassifier, LLayerRegressor
 
 @pytest.mark.parametrize("MLPEstimator", [LLayerClassifier, LLayerRegressor])
 def test_early_stopping(MLPEstimator):
-    # Port: skdnn keeps best_loss_ (the best training loss) with early_stopping too, where
-    # scikit-learn sets it to None: asserted to be the best of loss_curve_.
+    # Port: best_loss_ is min(loss_curve_) with early_stopping too (sklearn: None).
     X = X_digits_binary[:100]
     y = y_digits_binary[:100]
     tol = 0.2
@@ -91,8 +90,7 @@ def test_warm_start():
 
 @pytest.mark.parametrize("MLPEstimator", [LLayerClassifier, LLayerRegressor])
 def test_warm_start_full_iteration(MLPEstimator):
-    # Port: skdnn's n_iter_ goes on counting across warm starts (scikit-learn's restarts
-    # at 0): the second fit runs max_iter more epochs, 2 * max_iter in all.
+    # Port: n_iter_ counts on across warm starts: 2 * max_iter after the second fit.
     X, y = X_iris, y_iris
     max_iter = 3
     clf = MLPEstimator(**sk("sgd", hidden_layer_sizes=2, warm_start=True, max_iter=max_iter))
@@ -134,8 +132,7 @@ def test_n_iter_no_change_inf():
 
 
 def test_early_stopping_stratified():
-    # Port: validation_fraction=0.5, as skdnn holds out at least 2 samples (it refuses 1);
-    # the message is train_test_split's, inside skdnn's.
+    # Port: validation_fraction=0.5: skdnn refuses to hold out fewer than 2 samples.
     X = [[1, 2], [2, 3], [3, 4], [4, 5]]
     y = [0, 0, 0, 1]
     mlp = LLayerClassifier(**sk(early_stopping=True, validation_fraction=0.5))
@@ -175,8 +172,7 @@ def test_mlp_classifier_dtypes_casting():
 
 
 def test_mlp_regressor_dtypes_casting():
-    # Port: atol=1e-4 added: skdnn's fit predicts some values within 2e-4 of 0, where rtol
-    # alone would compare float32 rounding with the value itself.
+    # Port: atol=1e-4 added: a few of skdnn's predictions are within 2e-4 of 0.
     settings = sk(alpha=1e-5, hidden_layer_sizes=(5, 3), random_state=1, max_iter=150, tol=1e-3)
     mlp_64 = LLayerRegressor(**settings)
     mlp_64.fit(X_digits[:300], y_digits[:300])
@@ -223,8 +219,7 @@ def test_mlp_loading_from_joblib_partial_fit(tmp_path):
 
 @pytest.mark.parametrize("Estimator", [LLayerClassifier, LLayerRegressor])
 def test_preserve_feature_names(Estimator):
-    # Port: the classifier's y has two classes (skdnn refuses a single class, as
-    # scikit-learn's other classifiers do; MLPClassifier accepts it).
+    # Port: the classifier's y has two classes (skdnn refuses a single class).
     pd = pytest.importorskip("pandas")
     rng = np.random.RandomState(0)
     X = pd.DataFrame(data=rng.randn(10, 2), columns=["colname_a", "colname_b"])
@@ -253,8 +248,7 @@ def test_mlp_warm_start_with_early_stopping(MLPEstimator):
 @pytest.mark.parametrize("MLPEstimator", [LLayerClassifier, LLayerRegressor])
 @pytest.mark.parametrize("solver", ["sgd", "adam", "lbfgs"])
 def test_mlp_warm_start_no_convergence(MLPEstimator, solver):
-    # Port: skdnn's n_iter_ goes on counting across warm starts: 10 + 20 after the second
-    # fit (scikit-learn's restarts at 0 and reads 20).
+    # Port: n_iter_ counts on across warm starts: 10 + 20 after the second fit.
     model = MLPEstimator(**sk(solver, warm_start=True, early_stopping=False, max_iter=10,
                               n_iter_no_change=np.inf, random_state=0))
     with pytest.warns(ConvergenceWarning):
@@ -278,9 +272,7 @@ def test_mlp_partial_fit_after_fit(MLPEstimator):
 
 
 def test_mlp_diverging_loss():
-    # Port: skdnn stops a fit whose validation score becomes NaN, keeps the best model so
-    # far and says so in a ConvergenceWarning, so no NaN is recorded in validation_scores_
-    # (scikit-learn records it and goes on): asserted instead.
+    # Port: on NaN validation outputs skdnn keeps the best model and warns: asserted.
     mlp = LLayerRegressor(**sk("sgd", hidden_layer_sizes=100, activation="identity",
                                alpha=0.0001, learning_rate="constant", learning_rate_init=1,
                                shuffle=True, max_iter=20, early_stopping=True,

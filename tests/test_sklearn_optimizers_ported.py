@@ -59,8 +59,7 @@ def test_sgd_optimizer_no_momentum():
 
 
 def test_sgd_optimizer_momentum():
-    # Port: OPTIMIZERS["momentum"], expected by skdnn's formula v = m v + (1 - m) g, p -= lr v
-    # (scikit-learn's: v = m v - lr g, p += v); rtol=1e-12 for exact equality.
+    # Port: expected by skdnn's v = m v + (1 - m) g, p -= lr v; rtol=1e-12 for exact.
     params = _zeros()
     lr = 0.1
     rng = np.random.RandomState(0)
@@ -82,8 +81,7 @@ def test_sgd_optimizer_momentum():
 
 
 def test_sgd_optimizer_trigger_stopping():
-    # Port: trigger_stopping is adaptive_divides; the step size after a division is
-    # epoch_learning_rate(n_divisions=1).
+    # Port: trigger_stopping is adaptive_divides; the divided rate is epoch_learning_rate's.
     lr = 2e-6
     assert _schedules.adaptive_divides("adaptive", lr)
     divided = _schedules.epoch_learning_rate(lr, 0.0, "adaptive", 0.5, 0, 0, n_divisions=1)
@@ -92,9 +90,7 @@ def test_sgd_optimizer_trigger_stopping():
 
 
 def test_sgd_optimizer_nesterovs_momentum():
-    # Port: OPTIMIZERS["momentum"](nesterov=True), expected by skdnn's formula
-    # v = m v + (1 - m) g, p -= lr (m v + (1 - m) g) (scikit-learn's: p += m (m v - lr g) - lr g);
-    # rtol=1e-12 for exact equality.
+    # Port: expected by skdnn's p -= lr (m v + (1 - m) g); rtol=1e-12 for exact.
     params = _zeros()
     lr = 0.1
     rng = np.random.RandomState(0)
@@ -141,8 +137,7 @@ def test_skdnn_momentum_takes_scikit_learns_steps():
 
 
 def test_adam_optimizer():
-    # Port: OPTIMIZERS["adam"]; ms, vs are first_moments, second_moments;
-    # rtol=1e-12 for exact equality.
+    # Port: OPTIMIZERS["adam"] (ms, vs: first/second_moments); rtol=1e-12 for exact.
     params = _zeros()
     lr = 0.001
     epsilon = 1e-8
