@@ -36,7 +36,20 @@ X_iris, y_iris = load_iris(return_X_y=True)
 
 def sk(solver="adam", learning_rate_init=1e-3, momentum=0.9, learning_rate="constant",
        activation="relu", **params):
-    """skdnn's settings for ``MLPClassifier(solver=..., ...)``, scikit-learn's defaults kept."""
+    """skdnn's settings for ``MLPClassifier(solver=..., ...)``, scikit-learn's defaults kept.
+
+    Parameters
+    ----------
+    solver, learning_rate_init, momentum, learning_rate, activation
+        scikit-learn's parameters of these names, with its defaults.
+    **params
+        Any other parameter, in skdnn's names; overrides the translation.
+
+    Returns
+    -------
+    settings : dict
+        Keyword arguments of ``LLayerClassifier`` or ``LLayerRegressor``.
+    """
     settings = {"hidden_layer_sizes": (100,), "alpha": 1e-4, "batch_size": 200,
                 "max_iter": 200, "tol": 1e-4, "init": "glorot_uniform", "random_state": 0,
                 "schedule": learning_rate,
