@@ -270,6 +270,10 @@ class FittingMixin:
         self.best_loss_ = min(cost, self.best_loss_)
         X_val, Y_val, y_val = validation
         outputs = to_host(self._outputs(X_val))  # scored on the host, as the labels are
+        if not np.isfinite(outputs).all():
+            # Before scoring: the metrics refuse NaN with a message about the input.
+            raise TrainingDiverged(self._divergence_message(
+                "The outputs on the validation set became non-finite"))
         loss = engine.LOSSES[engine.LOSS_OF_OUTPUT[activations[-1]]]
         self.validation_loss_curve_.append(float(np.mean(loss.per_example(outputs.T, Y_val.T))))
         score = float(self._score_outputs(outputs, y_val))

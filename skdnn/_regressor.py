@@ -170,8 +170,16 @@ class LLayerRegressor(RegressorMixin, BaseLLayer):
         y = np.asarray(y)
         if first_call:
             self._y_ndim = y.ndim
-        elif y.ndim != self._y_ndim:
-            raise ValueError(f"y has {y.ndim} dimensions but the model was fit on {self._y_ndim}.")
+        else:
+            if y.ndim != self._y_ndim:
+                raise ValueError(f"y has {y.ndim} dimensions but the model was fit on "
+                                 f"{self._y_ndim}.")
+            if self._out_activation() != self.out_activation_:
+                # The output layer is the loss's: continuing would keep the old one.
+                fitted_loss = "poisson" if self.out_activation_ == "exp" else "squared_error"
+                raise ValueError(f"loss={self.loss!r} differs from the loss this model was "
+                                 f"fit with, {fitted_loss!r}: refit with warm_start=False "
+                                 "(partial_fit cannot change the loss either).")
         if self.loss == "poisson" and np.any(y < 0):
             raise ValueError("loss='poisson' needs a non-negative y (counts or rates); "
                              f"y has {np.sum(y < 0)} negative value(s).")

@@ -250,3 +250,24 @@ def test_class_weight_balanced_moves_the_decision():
     by_both = LLayerClassifier(**common).fit(X, y, sample_weight=sw * np.where(y == 1, 3.0, 1.0))
     assert_same_parameters(as_dict.fit(X, y, sample_weight=sw), by_both, exact=False,
                            rtol=1e-10, atol=1e-12)
+
+
+@pytest.mark.parametrize("first, then", [("squared_error", "poisson"),
+                                         ("poisson", "squared_error")])
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+def test_warm_start_refuses_a_changed_loss(first, then):
+    # The output activation belongs to the loss: a warm start cannot swap it.
+    X, y = regression(30)
+    y = np.abs(y)
+    reg = LLayerRegressor((4,), max_iter=2, loss=first, warm_start=True, random_state=0)
+    reg.fit(X, y)
+    before = {k: v.copy() for k, v in reg.parameters_.items()}
+    reg.set_params(loss=then)
+    with pytest.raises(ValueError, match=f"loss='{then}'.*'{first}'.*warm_start=False"):
+        reg.fit(X, y)
+    with pytest.raises(ValueError, match="warm_start=False"):
+        reg.partial_fit(X, y)
+    for k, v in before.items():
+        assert_array_equal(reg.parameters_[k], v)
+    reg.set_params(warm_start=False).fit(X, y)
+    assert reg.out_activation_ == ("exp" if then == "poisson" else "identity")
