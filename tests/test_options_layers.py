@@ -273,9 +273,9 @@ def test_early_stopping_holds_out_a_stratified_split(monkeypatch):
                                  max_iter=3, random_state=0), X, y)
     stratify, parts = splits[-1]
     assert stratify is not None
-    y_val = parts[5]
+    y_val = y[parts[1]]  # the split is drawn on row numbers: (train rows, held-out rows)
     assert len(y_val) == 20 and np.sum(y_val == 1) == 2  # the 10% of class 1, exactly
     fit_quietly(LLayerRegressor((3,), early_stopping=True, max_iter=3, random_state=0),
                 X, y.astype(float))
     assert splits[-1][0] is None  # no stratification for regression
-    assert splits[-1][1][5].shape == (10,)
+    assert splits[-1][1][1].shape == (10,)

@@ -45,18 +45,13 @@ def loss_and_gradients(X, Y, parameters, activations, *, sample_weight=None, alp
 
     Returns
     -------
-    cost : float
+    cost : float or 0-d array
+        A Python float for NumPy arrays; for other libraries a 0-d array of
+        their namespace, so that a GPU need not wait at every step for the
+        host to read it.
     grads : dict
         The gradients of the cost: ``dW{l}``, ``db{l}`` for every layer.
     """
-    cost, grads = _step(X, Y, parameters, activations, sample_weight, alpha, dropout_masks,
-                        workspace)
-    return float(cost), grads
-
-
-def _step(X, Y, parameters, activations, sample_weight, alpha, dropout_masks, workspace):
-    # loss_and_gradients with the cost left in the arrays' namespace: a GPU
-    # then runs the epoch without waiting, at each step, for a Python float.
     AL, caches = forward_propagation(X, parameters, activations, dropout_masks, workspace)
     xp = get_namespace(AL)
     loss = LOSSES[LOSS_OF_OUTPUT[activations[-1]]]
@@ -222,7 +217,8 @@ def train_epoch(X, Y, parameters, activations, optimizer, *, batch_size=None, sh
         masks = None
         if dropout is not None and any(dropout):
             masks = draw_dropout_masks(rng, parameters, nb, dropout)
-        cost, grads = _step(Xb, Yb, parameters, activations, wb, alpha, masks, workspace)
+        cost, grads = loss_and_gradients(Xb, Yb, parameters, activations, sample_weight=wb,
+                                         alpha=alpha, dropout_masks=masks, workspace=workspace)
         optimizer.update(parameters, grads)
         costs.append(cost)
         weights.append(nb if wb is None else float(host_weight[index].sum()))
