@@ -1,21 +1,20 @@
 """The estimators and the engine under scikit-learn's array API dispatch.
 
 Every fit on PyTorch or ``array_api_strict`` arrays is compared with the same
-fit on NumPy arrays of the same dtype: the parameters are drawn by NumPy and
-moved, and so are the batch orders and dropout masks, so the two agree to
-float tolerance (not bit for bit: the libraries sum in their own orders).
-:mod:`tests.test_gpu` runs the core of these checks on CUDA.
+fit on NumPy arrays of the same dtype (see :mod:`array_api_helpers`);
+:mod:`test_gpu` runs the core of these checks on CUDA.
 """
 
 import warnings
 
-import array_api_compat
 import numpy as np
 import pytest
 import sklearn
+from array_api_helpers import (ADAM, CASES, NAMESPACES, SMALL, Namespace, adam_classifier,
+                               assert_same_fit, assert_same_outputs, binary, fit_pair,
+                               multiclass, regression)
 from numpy.testing import assert_allclose, assert_array_equal
 from sklearn.base import clone
-from sklearn.datasets import make_classification, make_moons, make_multilabel_classification
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils._array_api import move_estimator_to, yield_namespace_device_dtype_combinations
 from sklearn.utils.estimator_checks import check_array_api_input
@@ -24,189 +23,10 @@ from skdnn import LLayerClassifier, LLayerRegressor, engine
 from skdnn.model_io import load_model, save_model
 
 
-class Namespace:
-    """An array library, a device and a float dtype that the tests put data on.
-
-    Parameters
-    ----------
-    name : str
-        Importable name of the library (skipped when it is not installed).
-    device_name : str or None
-        The library's name of the device; None is its default.
-    dtype_name : {"float64", "float32"}
-    """
-
-    def __init__(self, name, device_name=None, dtype_name="float64"):
-        self.name, self.device_name, self.dtype_name = name, device_name, dtype_name
-        self.dtype = np.dtype(dtype_name)
-        # Short fits: float64 agrees to rounding; float32 sums in another order per library.
-        self.tolerance = ({"rtol": 1e-9, "atol": 1e-12} if dtype_name == "float64"
-                          else {"rtol": 2e-4, "atol": 2e-5})
-
-    def __repr__(self):
-        return "-".join(filter(None, [self.name, self.device_name, self.dtype_name]))
-
-    def load(self):
-        """Import the library; set ``xp`` (array_api_compat's namespace) and ``device``."""
-        library = pytest.importorskip(self.name)
-        self.xp = array_api_compat.array_namespace(library.asarray(1))
-        if self.name == "array_api_strict" and self.device_name is not None:
-            self.device = library.Device(self.device_name)
-        else:
-            self.device = self.device_name
-        self.expected_device = array_api_compat.device(self.xp.asarray(1, device=self.device))
-        return self
-
-    def host(self, array):
-        """``array`` in NumPy, floats in this dtype: what the NumPy reference fit sees."""
-        array = np.asarray(array)
-        return array.astype(self.dtype) if array.dtype.kind == "f" else array
-
-    def put(self, array):
-        """``array`` in this library, on this device (strings stay NumPy's)."""
-        array = self.host(array)
-        if array.dtype.kind in "OUS":
-            return array
-        return self.xp.asarray(array, device=self.device)
-
-    def assert_lives_here(self, array):
-        """Assert ``array`` is in this library, on this device."""
-        assert array_api_compat.array_namespace(array) is self.xp, type(array)
-        assert array_api_compat.device(array) == self.expected_device
-
-    def assert_close(self, actual, desired, err_msg=""):
-        """Assert ``actual`` (any library) equals NumPy's ``desired`` to this dtype's tolerance."""
-        assert_allclose(engine.to_numpy(actual), desired, err_msg=err_msg, **self.tolerance)
-
-
-NAMESPACES = [
-    Namespace("numpy"),
-    Namespace("array_api_strict"),
-    Namespace("array_api_strict", dtype_name="float32"),
-    Namespace("array_api_strict", "device1"),
-    Namespace("torch", "cpu"),
-    Namespace("torch", "cpu", "float32"),
-]
-
-
 @pytest.fixture(params=NAMESPACES, ids=repr)
 def ns(request):
+    """The namespace under test, loaded (skipped where its library is missing)."""
     return request.param.load()
-
-
-# --------------------------------------------------------------------------- data and cases
-
-def _binary():
-    return make_moons(60, noise=0.25, random_state=0)
-
-
-def _multiclass():
-    return make_classification(72, n_features=4, n_informative=3, n_redundant=0, n_classes=3,
-                               n_clusters_per_class=1, random_state=0)
-
-
-def _multilabel():
-    return make_multilabel_classification(60, n_features=4, n_classes=3, random_state=0)
-
-
-def _strings():
-    X, y = _multiclass()
-    return X, np.array(["cat", "dog", "emu"])[y]
-
-
-def _regression(n_outputs=1, poisson=False):
-    rng = np.random.RandomState(0)
-    X = rng.uniform(-1, 1, (64, 3))
-    Y = np.column_stack([np.sin(2 * X[:, 0]) + X[:, 1] * X[:, 2] + k for k in range(n_outputs)])
-    Y = np.exp(Y) if poisson else Y
-    return X, Y.ravel() if n_outputs == 1 else Y
-
-
-def _weights(n):
-    return np.random.RandomState(1).uniform(0.2, 2.0, n)
-
-
-_SMALL = {"hidden_layer_sizes": (6, 4), "max_iter": 15, "random_state": 0}
-_ADAM = {"solver": "adam", "learning_rate": 0.01, "batch_size": 16}
-
-# (id, estimator, data, whether to pass sample weights)
-CASES = [
-    ("binary-gd", LLayerClassifier(**_SMALL, learning_rate=0.1), _binary, False),
-    ("multiclass-adam", LLayerClassifier(**_SMALL, **_ADAM), _multiclass, False),
-    ("multilabel-nesterov", LLayerClassifier(**_SMALL, solver="momentum", learning_rate=0.05,
-                                             nesterovs_momentum=True, batch_size=20),
-     _multilabel, False),
-    ("strings-alpha", LLayerClassifier(**_SMALL, learning_rate=0.1, alpha=0.5), _strings, False),
-    ("binary-dropout", LLayerClassifier(**_SMALL, **_ADAM, dropout=0.3), _binary, False),
-    ("multiclass-weights", LLayerClassifier(**_SMALL, **_ADAM), _multiclass, True),
-    ("binary-early-stopping", LLayerClassifier(**{**_SMALL, "max_iter": 40}, **_ADAM,
-                                               early_stopping=True, n_iter_no_change=3,
-                                               tol=1e-3), _binary, False),
-    ("multiclass-lbfgs", LLayerClassifier(**_SMALL, solver="lbfgs"), _multiclass, False),
-    ("regression-adam", LLayerRegressor(**_SMALL, **_ADAM), _regression, False),
-    ("regression-2d-momentum", LLayerRegressor(**_SMALL, solver="momentum", learning_rate=0.02),
-     lambda: _regression(2), True),
-    ("poisson-gd", LLayerRegressor(**_SMALL, loss="poisson", learning_rate=0.01),
-     lambda: _regression(poisson=True), False),
-    ("poisson-2d-adam", LLayerRegressor(**_SMALL, **_ADAM, loss="poisson"),
-     lambda: _regression(2, poisson=True), False),
-    ("regression-lbfgs-weights", LLayerRegressor(**_SMALL, solver="lbfgs", alpha=0.1),
-     _regression, True),
-]
-
-
-def fit_pair(estimator, data, weighted, ns):
-    """The estimator fitted on NumPy and under dispatch on ``ns``; the data of both."""
-    X, y = data()
-    X, y = ns.host(X), ns.host(y)
-    sample_weight = ns.host(_weights(len(X))) if weighted else None
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ConvergenceWarning)  # short fits, on purpose
-        reference = clone(estimator).fit(X, y, sample_weight=sample_weight)
-        X_ns, y_ns = ns.put(X), ns.put(y)
-        with sklearn.config_context(array_api_dispatch=True):
-            fitted = clone(estimator).fit(
-                X_ns, y_ns, sample_weight=None if sample_weight is None else ns.put(sample_weight))
-    return reference, fitted, X, y, X_ns, y_ns
-
-
-def assert_same_fit(reference, fitted, ns):
-    """Assert the fitted arrays live on ``ns`` and equal the NumPy fit's."""
-    assert fitted.n_iter_ == reference.n_iter_
-    assert_allclose(fitted.loss_curve_, reference.loss_curve_, **ns.tolerance)
-    for key, value in fitted.parameters_.items():
-        ns.assert_lives_here(value)
-        assert value.dtype == getattr(ns.xp, ns.dtype_name), key
-        ns.assert_close(value, reference.parameters_[key], err_msg=key)
-    for fitted_list, reference_list in [(fitted.coefs_, reference.coefs_),
-                                        (fitted.intercepts_, reference.intercepts_)]:
-        for value, expected in zip(fitted_list, reference_list, strict=True):
-            ns.assert_lives_here(value)
-            ns.assert_close(value, expected)
-
-
-def assert_same_outputs(reference, fitted, X, y, X_ns, y_ns, ns):
-    """Assert predict (and the probabilities) live on ``ns`` and equal the NumPy model's."""
-    methods = ["predict"]
-    if isinstance(fitted, LLayerClassifier):
-        methods += ["predict_proba", "predict_log_proba"]
-    with sklearn.config_context(array_api_dispatch=True):
-        for method in methods:
-            out = getattr(fitted, method)(X_ns)
-            expected = getattr(reference, method)(X)
-            if expected.dtype.kind in "OUS":  # string labels come back as NumPy's
-                assert isinstance(out, np.ndarray)
-                assert_array_equal(out, expected)
-                continue
-            ns.assert_lives_here(out)
-            assert out.shape == expected.shape, method
-            if method == "predict" and isinstance(fitted, LLayerClassifier):
-                assert_array_equal(engine.to_numpy(out), expected)
-            else:
-                ns.assert_close(out, expected, err_msg=method)
-        score = fitted.score(X_ns, y_ns)
-    assert isinstance(score, float)
-    assert score == pytest.approx(reference.score(X, y), rel=ns.tolerance["rtol"], abs=1e-6)
 
 
 @pytest.mark.parametrize("estimator, data, weighted", [case[1:] for case in CASES],
@@ -220,12 +40,8 @@ def test_fit_equals_numpy(estimator, data, weighted, ns):
                         **ns.tolerance)
 
 
-def _adam_classifier():
-    return clone(CASES[1][1])
-
-
-@pytest.mark.parametrize("estimator, data", [(_adam_classifier(), _multiclass),
-                                             (LLayerRegressor(**_SMALL, **_ADAM), _regression)],
+@pytest.mark.parametrize("estimator, data", [(adam_classifier(), multiclass),
+                                             (LLayerRegressor(**SMALL, **ADAM), regression)],
                          ids=["classifier", "regressor"])
 def test_partial_fit_and_warm_start_equal_numpy(estimator, data, ns):
     X, y = data()
@@ -254,11 +70,11 @@ def test_partial_fit_takes_classes_in_the_namespace(ns, request):
             "bug: classes= in the namespace of X makes classes_ an array of that namespace "
             "(array_api_strict: TypeError len() at fit; torch: AttributeError dtype.kind "
             "at predict)")))
-    X, y = _multiclass()
+    X, y = multiclass()
     X = ns.host(X)
-    reference = clone(CASES[1][1]).partial_fit(X, y, classes=np.unique(y))
+    reference = adam_classifier().partial_fit(X, y, classes=np.unique(y))
     with sklearn.config_context(array_api_dispatch=True):
-        fitted = clone(CASES[1][1]).partial_fit(ns.put(X), ns.put(y),
+        fitted = adam_classifier().partial_fit(ns.put(X), ns.put(y),
                                                 classes=ns.put(np.unique(y)))
         predicted = fitted.predict(ns.put(X))
     assert isinstance(fitted.classes_, np.ndarray)
@@ -272,10 +88,10 @@ def test_score_equals_numpy_in_float64(ns, request):
         request.applymarker(pytest.mark.xfail(strict=True, reason=(
             "bug: ClassifierMixin.score's accuracy_score of int64 tensors averages in "
             "torch's default float32: 0.5333333611488342 for NumPy's 0.5333333333333333")))
-    X, y = _multiclass()
-    reference = clone(CASES[1][1]).set_params(max_iter=2).fit(X, y)
+    X, y = multiclass()
+    reference = adam_classifier().set_params(max_iter=2).fit(X, y)
     with sklearn.config_context(array_api_dispatch=True):
-        fitted = clone(CASES[1][1]).set_params(max_iter=2).fit(ns.put(X), ns.put(y))
+        fitted = adam_classifier().set_params(max_iter=2).fit(ns.put(X), ns.put(y))
         score = fitted.score(ns.put(X), ns.put(y))
     assert score == pytest.approx(reference.score(X, y), rel=1e-12, abs=0)
     assert score not in (0.0, 1.0)  # a score that float32 cannot hold exactly
@@ -293,8 +109,8 @@ def _other_namespace_of(ns):
 @pytest.mark.parametrize("method", ["predict", "predict_proba", "predict_log_proba", "score"])
 def test_another_namespace_or_device_is_refused(method, ns):
     other = _other_namespace_of(ns)
-    X, y = _binary()
-    model = clone(CASES[0][1]).set_params(max_iter=2)
+    X, y = binary()
+    model = LLayerClassifier(**SMALL, learning_rate=0.1).set_params(max_iter=2)
     with sklearn.config_context(array_api_dispatch=True):
         model.fit(ns.put(X), ns.put(y))
         args = (other.put(X), other.put(y)) if method == "score" else (other.put(X),)
@@ -304,9 +120,9 @@ def test_another_namespace_or_device_is_refused(method, ns):
 
 def test_without_dispatch_torch_tensors_become_numpy():
     torch = pytest.importorskip("torch")
-    X, y = _multiclass()
-    reference = clone(CASES[1][1]).fit(X, y)
-    fitted = clone(CASES[1][1]).fit(torch.asarray(X), torch.asarray(y))
+    X, y = multiclass()
+    reference = adam_classifier().fit(X, y)
+    fitted = adam_classifier().fit(torch.asarray(X), torch.asarray(y))
     assert all(isinstance(p, np.ndarray) for p in fitted.parameters_.values())
     for key in reference.parameters_:
         assert_array_equal(fitted.parameters_[key], reference.parameters_[key], err_msg=key)
@@ -322,10 +138,10 @@ def _on_another_library(ns):
 
 def test_saved_model_loads_on_numpy(ns, tmp_path):
     _on_another_library(ns)
-    X, y = _multiclass()
+    X, y = multiclass()
     X, y = ns.host(X), ns.host(y)
     with sklearn.config_context(array_api_dispatch=True):
-        fitted = clone(CASES[1][1]).fit(ns.put(X), ns.put(y))
+        fitted = adam_classifier().fit(ns.put(X), ns.put(y))
         expected_proba = fitted.predict_proba(ns.put(X))
         expected_labels = engine.to_numpy(fitted.predict(ns.put(X)))
     save_model(fitted, tmp_path / "model.safetensors")
@@ -354,9 +170,9 @@ def _moved_and_continued(estimator, X, y, ns, tmp_path):
 
 def test_moved_regressor_predicts_and_continues(ns, tmp_path):
     _on_another_library(ns)
-    X, y = _regression(2)
+    X, y = regression(2)
     X, y = ns.host(X), ns.host(y)
-    on_numpy, moved = _moved_and_continued(LLayerRegressor(**_SMALL, **_ADAM), X, y, ns,
+    on_numpy, moved = _moved_and_continued(LLayerRegressor(**SMALL, **ADAM), X, y, ns,
                                            tmp_path)
     # The Adam moments moved too: the continued fits agree.
     assert_same_fit(on_numpy, moved, ns)
@@ -369,9 +185,9 @@ def test_moved_classifier_predicts_and_continues(ns, tmp_path, request):
         "bug: move_estimator_to moves classes_ (an ndarray attribute) to the namespace; "
         "then predict fails on classes_.dtype.kind (torch, array_api_strict) and "
         "partial_fit cannot bring them back to NumPy (array_api_strict's device1)")))
-    X, y = _multiclass()
+    X, y = multiclass()
     X = ns.host(X)
-    on_numpy, moved = _moved_and_continued(clone(CASES[1][1]), X, y, ns, tmp_path)
+    on_numpy, moved = _moved_and_continued(adam_classifier(), X, y, ns, tmp_path)
     assert_same_fit(on_numpy, moved, ns)
     assert_same_outputs(on_numpy, moved, X, y, ns.put(X), ns.put(y), ns)
 
@@ -383,11 +199,11 @@ def test_moving_a_model_leaves_the_original_as_it_was(ns, request):
         "original (objects without get_params are not copied), and the moved arrays share "
         "NumPy's memory (torch.asarray, array_api_strict): training the copy changes the "
         "original's parameters and leaves device arrays in its optimiser state")))
-    X, y = _regression()
+    X, y = regression()
     X, y = ns.host(X), ns.host(y)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
-        original = LLayerRegressor(**_SMALL, **_ADAM).fit(X, y)
+        original = LLayerRegressor(**SMALL, **ADAM).fit(X, y)
         before = {k: v.copy() for k, v in original.parameters_.items()}
         moved = move_estimator_to(original, ns.xp, ns.device)
         with sklearn.config_context(array_api_dispatch=True):
@@ -399,8 +215,8 @@ def test_moving_a_model_leaves_the_original_as_it_was(ns, request):
 
 def test_same_random_state_same_parameters(ns):
     _on_another_library(ns)
-    X, y = _binary()
-    estimator = clone(CASES[4][1])  # mini-batches and dropout: the random draws all matter
+    X, y = binary()
+    estimator = LLayerClassifier(**SMALL, **ADAM, dropout=0.3)  # mini-batches and dropout: the random draws all matter
     with sklearn.config_context(array_api_dispatch=True):
         first, second = (clone(estimator).fit(ns.put(X), ns.put(y)) for _ in range(2))
         other_seed = clone(estimator).set_params(random_state=1).fit(ns.put(X), ns.put(y))
@@ -468,7 +284,7 @@ def test_train_epoch_equals_numpy(new_optimizer, ns):
 
 # --------------------------------------------------------------------------- scikit-learn's checks
 
-@pytest.mark.parametrize("estimator", [LLayerClassifier(**_SMALL), LLayerRegressor(**_SMALL)],
+@pytest.mark.parametrize("estimator", [LLayerClassifier(**SMALL), LLayerRegressor(**SMALL)],
                          ids=["classifier", "regressor"])
 @pytest.mark.parametrize("array_namespace, device_name, dtype_name", [
     pytest.param(*combination, id="-".join(map(str, combination)))
