@@ -7,6 +7,7 @@ layout (examples are columns), which for a scikit-learn array ``X`` of shape
 ``(n_samples, n_features)`` is the free view ``X.T``.
 """
 
+import copy
 from numbers import Integral, Real
 
 import numpy as np
@@ -241,6 +242,32 @@ class BaseLLayer(CallbackSupportMixin, FittedStateMixin, FittingMixin, BaseEstim
                              f"(first: row {rows[0]}): their values are too large for this "
                              f"{out.dtype} network; scale X as it was scaled for fit.")
         return out
+
+    def __sklearn_array_api_convert__(self, converter):
+        """A copy with the network and optimiser state converted (``move_estimator_to``).
+
+        scikit-learn's :func:`~sklearn.utils._array_api.move_estimator_to`
+        calls this. The copy shares nothing with this estimator; labels
+        (``classes_``) stay on the host, where they are encoded.
+
+        Parameters
+        ----------
+        converter : callable
+            Moves one array to the target namespace and device.
+
+        Returns
+        -------
+        estimator : BaseLLayer
+        """
+        moved = copy.deepcopy(self)
+        if hasattr(moved, "parameters_"):
+            moved.parameters_ = {k: converter(v) for k, v in moved.parameters_.items()}
+            optimizer = getattr(moved, "_optimizer", None)
+            for state_name in getattr(optimizer, "state_names", ()):
+                state = getattr(optimizer, state_name)
+                if isinstance(state, dict):
+                    state.update({k: converter(v) for k, v in state.items()})
+        return moved
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

@@ -224,6 +224,7 @@ class LLayerClassifier(ClassifierMixin, BaseLLayer):
         -------
         self : LLayerClassifier
         """
+        classes = to_host(classes)  # labels live on the host, whatever X's library
         if not hasattr(self, "classes_") and classes is None:
             if type_of_target(y) != "multilabel-indicator":
                 raise ValueError("classes must be passed on the first call to partial_fit.")
@@ -366,6 +367,25 @@ class LLayerClassifier(ClassifierMixin, BaseLLayer):
         y : ndarray of shape (n_samples,) or (n_samples, n_labels)
         """
         return self._labels(self._forward(X, "predict"))
+
+    def score(self, X, y, sample_weight=None):
+        """Accuracy on ``X`` and ``y`` (subset accuracy for multilabel).
+
+        Under array API dispatch the labels are compared on the host: a
+        library's default float (float32 for PyTorch) would round the mean.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+        y : array-like of shape (n_samples,) or (n_samples, n_labels)
+        sample_weight : array-like of shape (n_samples,), default=None
+
+        Returns
+        -------
+        score : float
+        """
+        return float(accuracy_score(to_host(y), to_host(self.predict(X)),
+                                    sample_weight=to_host(sample_weight)))
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

@@ -64,12 +64,7 @@ def test_partial_fit_and_warm_start_equal_numpy(estimator, data, ns):
     assert warm_ns.n_iter_ == 3 + 4 + 5
 
 
-def test_partial_fit_takes_classes_in_the_namespace(ns, request):
-    if ns.name != "numpy":
-        request.applymarker(pytest.mark.xfail(strict=True, reason=(
-            "bug: classes= in the namespace of X makes classes_ an array of that namespace "
-            "(array_api_strict: TypeError len() at fit; torch: AttributeError dtype.kind "
-            "at predict)")))
+def test_partial_fit_takes_classes_in_the_namespace(ns):
     X, y = multiclass()
     X = ns.host(X)
     reference = adam_classifier().partial_fit(X, y, classes=np.unique(y))
@@ -81,13 +76,9 @@ def test_partial_fit_takes_classes_in_the_namespace(ns, request):
     assert_array_equal(engine.to_numpy(predicted), reference.predict(X))
 
 
-def test_score_equals_numpy_in_float64(ns, request):
+def test_score_equals_numpy_in_float64(ns):
     if ns.dtype_name != "float64":
         pytest.skip("a float32 model's score may round to float32")
-    if ns.name == "torch":
-        request.applymarker(pytest.mark.xfail(strict=True, reason=(
-            "bug: ClassifierMixin.score's accuracy_score of int64 tensors averages in "
-            "torch's default float32: 0.5333333611488342 for NumPy's 0.5333333333333333")))
     X, y = multiclass()
     reference = adam_classifier().set_params(max_iter=2).fit(X, y)
     with sklearn.config_context(array_api_dispatch=True):
@@ -179,12 +170,8 @@ def test_moved_regressor_predicts_and_continues(ns, tmp_path):
     assert_same_outputs(on_numpy, moved, X, y, ns.put(X), ns.put(y), ns)
 
 
-def test_moved_classifier_predicts_and_continues(ns, tmp_path, request):
+def test_moved_classifier_predicts_and_continues(ns, tmp_path):
     _on_another_library(ns)
-    request.applymarker(pytest.mark.xfail(strict=True, reason=(
-        "bug: move_estimator_to moves classes_ (an ndarray attribute) to the namespace; "
-        "then predict fails on classes_.dtype.kind (torch, array_api_strict) and "
-        "partial_fit cannot bring them back to NumPy (array_api_strict's device1)")))
     X, y = multiclass()
     X = ns.host(X)
     on_numpy, moved = _moved_and_continued(adam_classifier(), X, y, ns, tmp_path)
@@ -192,13 +179,8 @@ def test_moved_classifier_predicts_and_continues(ns, tmp_path, request):
     assert_same_outputs(on_numpy, moved, X, y, ns.put(X), ns.put(y), ns)
 
 
-def test_moving_a_model_leaves_the_original_as_it_was(ns, request):
+def test_moving_a_model_leaves_the_original_as_it_was(ns):
     _on_another_library(ns)
-    request.applymarker(pytest.mark.xfail(strict=True, reason=(
-        "bug: move_estimator_to's copy shares _optimizer and _random_state with the "
-        "original (objects without get_params are not copied), and the moved arrays share "
-        "NumPy's memory (torch.asarray, array_api_strict): training the copy changes the "
-        "original's parameters and leaves device arrays in its optimiser state")))
     X, y = regression()
     X, y = ns.host(X), ns.host(y)
     with warnings.catch_warnings():
@@ -289,13 +271,7 @@ def test_train_epoch_equals_numpy(new_optimizer, ns):
 @pytest.mark.parametrize("array_namespace, device_name, dtype_name", [
     pytest.param(*combination, id="-".join(map(str, combination)))
     for combination in yield_namespace_device_dtype_combinations()])
-def test_sklearn_check_array_api_input(estimator, array_namespace, device_name, dtype_name,
-                                       request):
-    if (array_namespace, dtype_name) == ("torch", "float64") and isinstance(
-            estimator, LLayerClassifier):
-        request.applymarker(pytest.mark.xfail(strict=True, reason=(
-            "bug: score under dispatch is float32-rounded on torch (see "
-            "test_score_equals_numpy_in_float64)")))
+def test_sklearn_check_array_api_input(estimator, array_namespace, device_name, dtype_name):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
         check_array_api_input(type(estimator).__name__, estimator, array_namespace,

@@ -132,12 +132,7 @@ def test_train_epoch_on_the_gpu_equals_numpy(gpu):
 
 @pytest.mark.parametrize("estimator", [LLayerClassifier(**SMALL), LLayerRegressor(**SMALL)],
                          ids=["classifier", "regressor"])
-def test_sklearn_check_array_api_input_on_the_gpu(estimator, gpu, request):
-    if (gpu.name, gpu.dtype_name) == ("torch", "float64") and isinstance(
-            estimator, LLayerClassifier):
-        request.applymarker(pytest.mark.xfail(strict=True, reason=(
-            "bug: score under dispatch is float32-rounded on torch (see "
-            "test_array_api.py::test_score_equals_numpy_in_float64)")))
+def test_sklearn_check_array_api_input_on_the_gpu(estimator, gpu):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
         check_array_api_input(type(estimator).__name__, estimator, gpu.name,
