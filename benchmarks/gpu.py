@@ -251,14 +251,18 @@ def _adam_workload(device, mode, repeats):
                       ("skdnn", dtype), ("numpy", dtype), "<=", 1.2)
                for dtype in dtypes if ("numpy", dtype) in s]
     model = _fit(_skdnn(LAYERS, BATCH), X, y)
-    reference = _fit(_skdnn(LAYERS, BATCH), X.cpu().numpy(), y.cpu().numpy())
+    # In float64: float32's rounding, amplified by an epoch of Adam steps, moves
+    # the probabilities by ~1e-2 between any two BLAS libraries.
+    X64 = data["float64"]
+    on_device = _fit(_skdnn(LAYERS, BATCH), X64, y)
+    reference = _fit(_skdnn(LAYERS, BATCH), X64.cpu().numpy(), y.cpu().numpy())
     with sklearn.config_context(array_api_dispatch=True):
-        probabilities = model.predict_proba(X[:2000]).cpu().numpy()
+        probabilities = on_device.predict_proba(X64[:2000]).cpu().numpy()
     difference = float(np.max(np.abs(probabilities - reference.predict_proba(
-        X[:2000].cpu().numpy()))))
-    notes = [(f"Check: skdnn on {device} predicts what the same fit on NumPy predicts: "
-             f"{'yes' if difference < 1e-3 else 'NO'} (max abs difference of the "
-             f"probabilities {difference:.1e}).")]
+        X64[:2000].cpu().numpy()))))
+    notes = [(f"Check: skdnn on {device} predicts what the same fit on NumPy predicts, in "
+              f"float64: {'yes' if difference < 1e-8 else 'NO'} (max abs difference of the "
+              f"probabilities {difference:.1e}).")]
     section = Section(
         key="gpu adam", title=f"G1. One Adam epoch on {device}: 784 -> (256, 128) -> 10",
         setup=[(f"Data: random, made by torch on {device}, X {n} x {N_FEATURES}, "

@@ -70,8 +70,9 @@ def parse_args(argv):
     parser.add_argument("--memory-samples", type=int, default=None,
                         help="rows of the fit-memory data (default 60000)")
     parser.add_argument("--blas-threads", type=int, default=None,
-                        help="limit BLAS threads (threadpoolctl) for the whole run; default: "
-                             "BLAS's own choice, usually one per core")
+                        help="limit BLAS threads (threadpoolctl) for the whole run, and with "
+                             "--device torch's threads too; default: BLAS's own choice, "
+                             "usually one per core")
     parser.add_argument("--json", metavar="PATH", default=None,
                         help="also write every result (and every run's time) to PATH")
     parser.add_argument("--device", choices=("cpu", "cuda"), default=None,
@@ -89,6 +90,9 @@ def parse_args(argv):
 def main(argv=None):
     args = parse_args(sys.argv[1:] if argv is None else argv)
     if args.blas_threads:
+        if args.device and _device_unavailable(args.device) is None:
+            import torch  # its intra-op threads are its own, out of threadpoolctl's reach
+            torch.set_num_threads(args.blas_threads)
         from threadpoolctl import threadpool_limits
         with threadpool_limits(limits=args.blas_threads, user_api="blas"):
             return _main(args)
