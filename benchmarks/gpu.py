@@ -15,7 +15,6 @@ on 10**7 rows with the model of (1). The CPU's sizes are smaller (:data:`SIZES`)
 benchmarks --device ...`` sets it (:mod:`benchmarks.run`).
 """
 
-import importlib.util
 import time
 import warnings
 
@@ -25,9 +24,10 @@ from sklearn.exceptions import ConvergenceWarning
 
 from benchmarks import course, course_loop
 from benchmarks._harness import Ratio, Section, alternate, median
+from benchmarks.torch_peer import available
 from skdnn import LLayerClassifier
 
-__all__ = ["SIZES", "available", "device_line", "run"]
+__all__ = ["SIZES", "available", "device_line", "run", "sections"]
 
 #: Sizes by mode: the issue's on a GPU, smaller on the CPU, tiny for the tests.
 SIZES = {
@@ -44,11 +44,6 @@ ROUND_BUDGET_S = {"cuda": 40.0, "cpu": 60.0, "quick": 1.0}
 DEFAULT_REPEATS = {"cuda": 5, "cpu": 3, "quick": 1}
 
 
-def available():
-    """Whether torch can be imported."""
-    return importlib.util.find_spec("torch") is not None
-
-
 def device_line(device):
     """One line naming the device: the GPU and its memory, or torch's CPU threads."""
     import torch
@@ -61,20 +56,19 @@ def device_line(device):
     return f"Device: CPU, torch {torch.__version__} with {torch.get_num_threads()} threads."
 
 
-def _synchronize(device):
-    import torch
-
-    if torch.device(device).type == "cuda":
-        torch.cuda.synchronize(device)
-
-
 def _timer(device):
     """``timed(function, *args)``: seconds of the call, the device's queue drained both sides."""
+    import torch
+
+    synchronize = torch.cuda.synchronize if torch.device(device).type == "cuda" else None
+
     def timed(function, *args, **kwargs):
-        _synchronize(device)
+        if synchronize:
+            synchronize(device)
         start = time.perf_counter()
         function(*args, **kwargs)
-        _synchronize(device)
+        if synchronize:
+            synchronize(device)
         return time.perf_counter() - start
     return timed
 
@@ -356,6 +350,10 @@ def _predict_workload(device, mode, repeats, model):
     import torch
 
     n = SIZES[mode]["predict_rows"]
+    if torch.device(device).type == "cuda":
+        # X at most a quarter of the GPU: the peer's activations take as much again.
+        quarter = torch.cuda.get_device_properties(device).total_memory // 4
+        n = min(n, quarter // (4 * N_FEATURES))
     timed = _timer(device)
     X, _ = _make_data(n, device, torch.float32, seed=1)
     network = _network([N_FEATURES, *LAYERS, N_CLASSES], device, torch.float32,
@@ -392,8 +390,8 @@ def _predict_workload(device, mode, repeats, model):
         raw={"times": times, "n_rows": n})
 
 
-def run(device="cuda", quick=False, repeats=None):
-    """Run the four workloads on ``device`` and return their sections.
+def sections(device="cuda", quick=False, repeats=None):
+    """The four workloads' sections on ``device``, each yielded as it finishes.
 
     Parameters
     ----------
@@ -406,19 +404,28 @@ def run(device="cuda", quick=False, repeats=None):
         (:data:`ROUND_BUDGET_S`) after the warm-up round, at most
         :data:`DEFAULT_REPEATS`.
 
-    Returns
-    -------
-    sections : list of Section
+    Yields
+    ------
+    section : Section
     """
     import torch
 
     mode = "quick" if quick else torch.device(device).type
     torch.manual_seed(0)
     adam, model = _adam_workload(device, mode, repeats)
-    sections = [adam]
+    yield adam
     for workload in (_wide_workload, _course_workload):
-        sections.append(workload(device, mode, repeats))
+        yield workload(device, mode, repeats)
         if torch.device(device).type == "cuda":
             torch.cuda.empty_cache()
-    sections.append(_predict_workload(device, mode, repeats, model))
-    return sections
+    yield _predict_workload(device, mode, repeats, model)
+
+
+def run(device="cuda", quick=False, repeats=None):
+    """Run the four workloads on ``device`` and return their sections (see :func:`sections`).
+
+    Returns
+    -------
+    sections : list of Section
+    """
+    return list(sections(device, quick, repeats))

@@ -115,14 +115,14 @@ def _device_unavailable(device):
 
 
 def _sections(args):
-    """Each requested benchmark's section, as it finishes (the timed walls in its notes)."""
+    """Each requested benchmark's section as it finishes, its wall time in its notes."""
     if args.device:
         from benchmarks import gpu
         start = time.perf_counter()
-        sections = gpu.run(args.device, args.quick, args.repeats)
-        sections[-1].notes.append(f"Device benchmark wall time: "
-                                  f"{time.perf_counter() - start:.1f} s.")
-        yield from sections
+        for section in gpu.sections(args.device, args.quick, args.repeats):
+            section.notes.append(f"Wall time since the device benchmark began: "
+                                 f"{time.perf_counter() - start:.1f} s.")
+            yield section
         return
     for name in BENCHMARKS:
         if name not in args.only:
