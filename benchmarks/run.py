@@ -4,6 +4,13 @@ Also runnable as ``python benchmarks/run.py``. Prints a machine line, then one
 Markdown section per benchmark (tables of medians, then ratios with their
 targets and PASS/MISS), then a summary table of every ratio. The exit code is
 0 whatever the verdicts: a MISS is a finding, not a failure.
+
+``--device cuda`` (or ``cpu``) runs :mod:`benchmarks.gpu` alone: skdnn under
+scikit-learn's array API dispatch on PyTorch tensors on that device, against
+a PyTorch loop there. Dispatch needs ``SCIPY_ARRAY_API=1`` before SciPy is
+first imported, so this module sets it (unless already set) before importing
+scikit-learn; it changes nothing for NumPy inputs. Without torch, ``--device``
+prints why and exits with 0 (a finding); a device torch cannot use exits with 2.
 """
 
 import argparse
@@ -13,6 +20,9 @@ import sys
 import time
 import warnings
 from pathlib import Path
+
+# Before scikit-learn imports SciPy: SciPy reads it once, at its first import.
+os.environ.setdefault("SCIPY_ARRAY_API", "1")
 
 from sklearn.exceptions import ConvergenceWarning
 
@@ -60,10 +70,15 @@ def parse_args(argv):
     parser.add_argument("--memory-samples", type=int, default=None,
                         help="rows of the fit-memory data (default 60000)")
     parser.add_argument("--blas-threads", type=int, default=None,
-                        help="limit BLAS threads (threadpoolctl) for the whole run; default: "
-                             "BLAS's own choice, usually one per core")
+                        help="limit BLAS threads (threadpoolctl) for the whole run, and with "
+                             "--device torch's threads too; default: BLAS's own choice, "
+                             "usually one per core")
     parser.add_argument("--json", metavar="PATH", default=None,
                         help="also write every result (and every run's time) to PATH")
+    parser.add_argument("--device", choices=("cpu", "cuda"), default=None,
+                        help="run only the device benchmark (benchmarks/gpu.py): skdnn under "
+                             "array API dispatch on PyTorch tensors on that device, against "
+                             "a PyTorch loop there; needs torch")
     args = parser.parse_args(argv)
     args.only = [name.strip() for name in args.only.split(",") if name.strip()]
     unknown = sorted(set(args.only) - set(BENCHMARKS))
@@ -75,25 +90,66 @@ def parse_args(argv):
 def main(argv=None):
     args = parse_args(sys.argv[1:] if argv is None else argv)
     if args.blas_threads:
+        if args.device and _device_unavailable(args.device) is None:
+            import torch  # its intra-op threads are its own, out of threadpoolctl's reach
+            torch.set_num_threads(args.blas_threads)
         from threadpoolctl import threadpool_limits
         with threadpool_limits(limits=args.blas_threads, user_api="blas"):
             return _main(args)
     return _main(args)
 
 
-def _main(args):
-    # The timed fits stop after a fixed, short number of epochs: the warning that
-    # such a model is not yet better than a constant says nothing about speed.
-    warnings.filterwarnings("ignore", category=ConvergenceWarning)
-    machine = _harness.machine_line()
-    print(f"# skdnn benchmarks{' (quick)' if args.quick else ''}\n\n{machine}\n", flush=True)
-    sections = []
+def _device_unavailable(device):
+    """Why ``device`` cannot be benchmarked, or None: (message, exit code)."""
+    from benchmarks import gpu
+
+    if not gpu.available():
+        return ((f"--device {device}: PyTorch is not installed, so there is nothing to run "
+                "(install torch to run the device benchmark)."), 0)
+    import torch
+
+    if device == "cuda" and not torch.cuda.is_available():
+        return (("--device cuda: torch sees no CUDA device here; run with --device cpu, or "
+                "on a machine with a GPU."), 2)
+    return None
+
+
+def _sections(args):
+    """Each requested benchmark's section as it finishes, its wall time in its notes."""
+    if args.device:
+        from benchmarks import gpu
+        start = time.perf_counter()
+        for section in gpu.sections(args.device, args.quick, args.repeats):
+            section.notes.append(f"Wall time since the device benchmark began: "
+                                 f"{time.perf_counter() - start:.1f} s.")
+            yield section
+        return
     for name in BENCHMARKS:
         if name not in args.only:
             continue
         start = time.perf_counter()
         section = _run_one(name, args)
         section.notes.append(f"Benchmark wall time: {time.perf_counter() - start:.1f} s.")
+        yield section
+
+
+def _main(args):
+    if args.device:
+        unavailable = _device_unavailable(args.device)
+        if unavailable is not None:
+            message, code = unavailable
+            print(message, file=sys.stderr if code else sys.stdout)
+            return code
+    # The timed fits stop after a fixed, short number of epochs: the warning that
+    # such a model is not yet better than a constant says nothing about speed.
+    warnings.filterwarnings("ignore", category=ConvergenceWarning)
+    machine = _harness.machine_line()
+    if args.device:
+        from benchmarks import gpu
+        machine += " " + gpu.device_line(args.device)
+    print(f"# skdnn benchmarks{' (quick)' if args.quick else ''}\n\n{machine}\n", flush=True)
+    sections = []
+    for section in _sections(args):
         sections.append(section)
         print(section.markdown(), flush=True)
     rows = [[s.key, r.label, r.value, r.target_text, r.result]

@@ -52,8 +52,8 @@ def number(cell):
     return float(cell.replace(" ", ""))
 
 
-def run_module(*args, timeout=600):
-    env = dict(os.environ)
+def run_module(*args, timeout=600, unset=()):
+    env = {name: value for name, value in os.environ.items() if name not in unset}
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
     done = subprocess.run([sys.executable, "-m", *args], cwd=ROOT, env=env,
                           capture_output=True, text=True, timeout=timeout, check=False)
@@ -191,6 +191,49 @@ def test_compare_imports_the_other_version_apart():
     assert other.__name__ == "skdnn_other"
     assert Path(other.__file__).resolve().parent != (ROOT / "skdnn").resolve()
     assert other.LLayerClassifier.__module__.startswith("skdnn_other.")
+
+
+DEVICE_SECTIONS = ("## G1. One Adam epoch on cpu", "## G2. Wide network on cpu",
+                   "## G3. Course run on cpu", "## G4. Prediction on cpu")
+
+
+@pytest.fixture(scope="module")
+def device_output():
+    pytest.importorskip("torch")
+    # Unset, so that run.py's own setting of SCIPY_ARRAY_API is what dispatch runs on.
+    return run_module("benchmarks", "--device", "cpu", "--quick", timeout=300,
+                      unset=("SCIPY_ARRAY_API",))
+
+
+def test_device_benchmark_runs_every_workload_on_the_cpu(device_output):
+    assert "Machine: " in device_output and "Device: CPU, torch " in device_output
+    for heading in DEVICE_SECTIONS:
+        rows = ratio_rows(device_output, heading)
+        assert rows and all(math.isfinite(number(value)) for _, value, *_ in rows), heading
+        assert all(result in {"PASS", "MISS"} for *_, result in rows), heading
+    assert not any(heading in device_output for heading in SECTIONS.values())
+
+
+def test_device_benchmark_compares_dispatch_with_numpy_and_pytorch(device_output):
+    assert {"skdnn / PyTorch loop, float32",
+            "skdnn on torch CPU tensors / skdnn on NumPy, float32",
+            "skdnn on torch CPU tensors / skdnn on NumPy, float64"} <= {
+        row[0] for row in ratio_rows(device_output, DEVICE_SECTIONS[0])}
+    assert "skdnn / matrix products alone, wide" in {
+        row[0] for row in ratio_rows(device_output, DEVICE_SECTIONS[1])}
+    # The contenders compute the same thing: each check is printed, and passes.
+    assert device_output.count("Check: ") == 3
+    assert ": NO" not in device_output
+
+
+def test_device_option_takes_cpu_or_cuda_only(capsys):
+    from benchmarks.run import parse_args
+
+    assert parse_args(["--device", "cpu"]).device == "cpu"
+    with pytest.raises(SystemExit) as exit_info:
+        parse_args(["--device", "tpu"])
+    assert exit_info.value.code == 2
+    assert "invalid choice: 'tpu'" in capsys.readouterr().err
 
 
 @pytest.mark.slow
