@@ -80,7 +80,8 @@ def training_symptoms(loss_curve, X, Y, parameters, activations, sample_weight=N
     # The probe runs on the host whatever the array library: its rows and the
     # model are small next to the training.
     parameters = {k: engine.to_numpy(v) for k, v in parameters.items()}
-    AL, caches = engine.forward_propagation(_probe(X, columns), parameters, activations)
+    probe = engine.to_numpy(engine.take_rows(X.T, columns)).T
+    AL, caches = engine.forward_propagation(probe, parameters, activations)
     dead = [l for l, ((A_prev, _, _), _) in enumerate(caches[1:], start=1)
             if not np.any(A_prev)]
     if dead:
@@ -90,16 +91,6 @@ def training_symptoms(loss_curve, X, Y, parameters, activations, sample_weight=N
     if np.ptp(targets, axis=1).any() and np.all(np.ptp(AL, axis=1) <= 1e-7 * np.abs(AL).max()):
         symptoms.append("the network's output is the same for every training example")
     return symptoms
-
-
-def _probe(X, columns):
-    xp = engine.get_namespace(X)
-    if xp is np:
-        return X[:, columns]
-    import array_api_compat
-
-    index = xp.asarray(columns, device=array_api_compat.device(X))
-    return engine.to_numpy(xp.take(X.T, index, axis=0)).T
 
 
 def cures(is_regressor):

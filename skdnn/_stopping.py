@@ -118,14 +118,6 @@ def split_validation(X, Y, y, sample_weight, n_held_out, validation_fraction, *,
         raise ValueError(f"early_stopping cannot hold out validation_fraction="
                          f"{validation_fraction} of the data: {exc}") from exc
     weights = None if sample_weight is None else sample_weight[train]
-    return (_rows(X, train), Y[train], y[train], weights,
-            (_rows(X, held_out), Y[held_out], y[held_out]))
+    return (engine.take_rows(X, train), Y[train], y[train], weights,
+            (engine.take_rows(X, held_out), Y[held_out], y[held_out]))
 
-
-def _rows(X, index):
-    xp = engine.get_namespace(X)
-    if xp is np:
-        return X[index]
-    import array_api_compat
-
-    return xp.take(X, xp.asarray(index, device=array_api_compat.device(X)), axis=0)

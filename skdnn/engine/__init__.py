@@ -18,7 +18,7 @@ from .initializers import (INITIALIZERS, initialize_network, initialize_paramete
                            initialize_parameters_deep)
 from .losses import LOSS_OF_OUTPUT, LOSSES, compute_cost, output_delta
 from .models import L_layer_model, predict, two_layer_model
-from .namespace import get_namespace, is_numpy, to_numpy
+from .namespace import get_namespace, is_numpy, take_rows, to_numpy
 from .optimizers import OPTIMIZERS, Adam, GradientDescent, Momentum, cast_state, update_parameters
 from .propagation import (L_model_backward, L_model_forward, backward_propagation,
                           forward_propagation, linear_activation_backward,
@@ -64,6 +64,7 @@ __all__ = [
     "sigmoid",
     "sigmoid_backward",
     "softmax",
+    "take_rows",
     "to_numpy",
     "train_epoch",
     "two_layer_model",

@@ -18,7 +18,7 @@ import functools
 
 import numpy as np
 
-__all__ = ["WithoutBuffers", "get_namespace", "is_numpy", "to_numpy"]
+__all__ = ["WithoutBuffers", "get_namespace", "is_numpy", "take_rows", "to_numpy"]
 
 
 class WithoutBuffers:
@@ -101,6 +101,27 @@ def get_namespace(*arrays):
 def is_numpy(xp):
     """Whether ``xp`` is NumPy (the namespace with buffers and ``np.errstate``)."""
     return xp is np
+
+
+def take_rows(A, index):
+    """Rows ``index`` of ``A``, where ``A`` lives.
+
+    Parameters
+    ----------
+    A : array or sparse matrix of shape (n, ...)
+    index : ndarray of int
+        Row numbers, a NumPy array (they move to ``A``'s device).
+
+    Returns
+    -------
+    rows : array of the namespace of ``A``
+    """
+    xp = get_namespace(A)
+    if xp is np:
+        return A[index]
+    import array_api_compat
+
+    return xp.take(A, xp.asarray(index, device=array_api_compat.device(A)), axis=0)
 
 
 def to_numpy(array):
