@@ -339,6 +339,10 @@ class Binarizer:
 class FittedStateMixin:
     """Export and rebuild the fitted state of an estimator, by one table of kinds."""
 
+    # Constructor parameters added after model files were first written, with
+    # the value that reproduces what a file without them was trained with.
+    _parameters_added_later = {}
+
     # Loaded in this order: a kind may use the attributes above it.
     _fitted_schema = {
         "n_features_in_": Count(1),
@@ -401,6 +405,10 @@ class FittedStateMixin:
             When anything is missing, unexpected or inconsistent; short messages.
         """
         expected = set(cls().get_params(deep=False))
+        if isinstance(params, dict):
+            # A file written before a parameter existed behaves as it did then.
+            params = {**{k: v for k, v in cls._parameters_added_later.items()
+                         if k in expected}, **params}
         if not isinstance(params, dict) or set(params) != expected:
             got = set(params) if isinstance(params, dict) else set()
             raise ValueError(f"the hyperparameters of {cls.__name__} must be exactly its "
