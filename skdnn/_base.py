@@ -141,6 +141,10 @@ class BaseLLayer(CallbackSupportMixin, FittedStateMixin, FittingMixin, BaseEstim
         """
         raise NotImplementedError
 
+    def _out_activation(self):
+        """The output layer's activation that the settings (and a classifier's labels) ask for."""
+        raise NotImplementedError
+
     def _score_outputs(self, outputs, y):
         """The estimator's ``score`` from its network outputs (scikit-learn layout)."""
         raise NotImplementedError
@@ -260,13 +264,7 @@ class BaseLLayer(CallbackSupportMixin, FittedStateMixin, FittingMixin, BaseEstim
         estimator : BaseLLayer
         """
         moved = copy.deepcopy(self)
-        if hasattr(moved, "parameters_"):
-            moved.parameters_ = {k: converter(v) for k, v in moved.parameters_.items()}
-            optimizer = getattr(moved, "_optimizer", None)
-            for state_name in getattr(optimizer, "state_names", ()):
-                state = getattr(optimizer, state_name)
-                if isinstance(state, dict):
-                    state.update({k: converter(v) for k, v in state.items()})
+        moved._move_fitted_state(converter)  # the entries of _fitted_schema that may move
         return moved
 
     def __sklearn_tags__(self):

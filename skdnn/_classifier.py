@@ -17,7 +17,7 @@ from . import engine
 from ._array_api import device_of, to_device, to_host
 from ._base import BaseLLayer
 from ._sklearn_names import stochastic_solver
-from ._fitted_state import Binarizer, Labels
+from ._fitted_state import Binarizer, Fitted, Labels
 from ._warnings import user_stacklevel
 
 
@@ -262,9 +262,12 @@ class LLayerClassifier(ClassifierMixin, BaseLLayer):
             if len(unseen):
                 raise ValueError(f"y has classes {unseen.tolist()} that are not in classes "
                                  f"{self.classes_.tolist()}.")
-        Y = self._label_binarizer.transform(y)
-        out = "softmax" if self._label_binarizer.y_type_ == "multiclass" else "sigmoid"
-        return Y, out
+        return self._label_binarizer.transform(y), self._out_activation()
+
+    def _out_activation(self):
+        # The output rule: one softmax over the classes, or one sigmoid per
+        # label (a single one for two classes).
+        return "softmax" if self._label_binarizer.y_type_ == "multiclass" else "sigmoid"
 
     def _new_binarizer(self, y, classes, multilabel):
         """A fitted ``LabelBinarizer`` for ``y`` (or ``classes``), and the classes."""
@@ -394,12 +397,13 @@ class LLayerClassifier(ClassifierMixin, BaseLLayer):
 
     # --- the targets' fitted state, for model files (see skdnn._fitted_state) ---
 
-    _fitted_schema = {**BaseLLayer._fitted_schema, "classes_": Labels(),
-                      "_label_binarizer": Binarizer()}
+    # Set from y by _encode_targets.
+    _fitted_schema = {**BaseLLayer._fitted_schema, "classes_": Fitted(Labels()),
+                      "_label_binarizer": Fitted(Binarizer())}
 
     def _check_fitted_targets(self):
         y_type = self._label_binarizer.y_type_
-        out_activation = "softmax" if y_type == "multiclass" else "sigmoid"
+        out_activation = self._out_activation()
         n_outputs = 1 if y_type == "binary" else len(self.classes_)
         if (self.out_activation_, self.n_outputs_) != (out_activation, n_outputs):
             raise ValueError(f"a {y_type} classifier with {len(self.classes_)} classes has "

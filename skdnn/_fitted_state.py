@@ -1,8 +1,11 @@
 """The fitted state of the L-layer estimators: exported for a model file, rebuilt from one.
 
 One table, ``FittedStateMixin._fitted_schema`` (extended by each estimator
-for its targets), names every fitted attribute with its kind; adding a fitted
-attribute is adding one entry. A kind turns an attribute into JSON-ready
+for its targets), names every fitted attribute with its entry
+(:mod:`skdnn._fitted_entries`): its kind, the value a new model starts from,
+how it moves to another device or dtype. Starting, snapshotting, restoring,
+moving and saving a model all read it; adding a fitted attribute is adding
+one entry. A kind turns an attribute into JSON-ready
 values and named arrays, and back. The way back checks everything, because
 the values may come from a damaged or hostile file: each check fails with a
 short ``ValueError`` or ``TypeError`` that never echoes a large value, and
@@ -17,6 +20,8 @@ import numpy as np
 from sklearn.preprocessing import LabelBinarizer
 
 from . import engine
+from ._fitted_entries import (Fitted, FittedEntriesMixin, held_out, move_network,
+                              move_optimizer, new_network, starts_at)
 
 FLOAT_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
 _LABEL_KINDS = "biuf"
@@ -336,32 +341,35 @@ class Binarizer:
         return binarizer
 
 
-class FittedStateMixin:
-    """Export and rebuild the fitted state of an estimator, by one table of kinds."""
+class FittedStateMixin(FittedEntriesMixin):
+    """Export and rebuild the fitted state of an estimator, by one table of entries."""
 
     # Constructor parameters added after model files were first written, with
     # the value that reproduces what a file without them was trained with.
     _parameters_added_later = {}
 
-    # Loaded in this order: a kind may use the attributes above it.
+    # Loaded in this order: a kind may use the attributes above it. An entry
+    # without a start is set while the data are checked and encoded.
     _fitted_schema = {
-        "n_features_in_": Count(1),
-        "feature_names_in_": FeatureNames(),
-        "n_layers_": Count(2),
-        "n_outputs_": Count(1),
-        "out_activation_": Choice("sigmoid", "softmax", "identity", "exp"),
-        "parameters_": Network(),
-        "n_iter_": Count(),
-        "t_": Count(),
-        "loss_curve_": Curve(),
-        "best_loss_": Number(),
-        "validation_scores_": Curve(none=True),
-        "validation_loss_curve_": Curve(none=True),
-        "best_validation_score_": Number(none=True),
-        "_no_improvement_count": Count(),
-        "_learning_rate_divisions": Count(),
-        "_optimizer": OptimizerState(),
-        "_random_state": Generator(),
+        "n_features_in_": Fitted(Count(1)),
+        "feature_names_in_": Fitted(FeatureNames()),
+        "n_layers_": Fitted(Count(2), lambda est, start: len(start.layer_sizes)),
+        "n_outputs_": Fitted(Count(1), lambda est, start: start.layer_sizes[-1]),
+        "out_activation_": Fitted(Choice(*engine.OUTPUT_ACTIVATIONS),
+                                  lambda est, start: start.out_activation),
+        "parameters_": Fitted(Network(), new_network, move_network),
+        "n_iter_": Fitted(Count(), starts_at(0)),
+        "t_": Fitted(Count(), starts_at(0)),
+        "loss_curve_": Fitted(Curve(), starts_at([])),
+        "best_loss_": Fitted(Number(), starts_at(np.inf)),
+        "validation_scores_": Fitted(Curve(none=True), held_out([])),
+        "validation_loss_curve_": Fitted(Curve(none=True), held_out([])),
+        "best_validation_score_": Fitted(Number(none=True), held_out(-np.inf)),
+        "_no_improvement_count": Fitted(Count(), starts_at(0)),
+        "_learning_rate_divisions": Fitted(Count(), starts_at(0)),
+        "_optimizer": Fitted(OptimizerState(), lambda est, start: est._new_optimizer(),
+                             move_optimizer),
+        "_random_state": Fitted(Generator(), lambda est, start: start.random_state),
     }
 
     def _export_fitted_state(self):
@@ -376,10 +384,10 @@ class FittedStateMixin:
             The arrays, by name: ``W1``, ``b1``, ... for the parameters.
         """
         state, arrays = {}, {}
-        for name, kind in self._fitted_schema.items():
-            if kind.optional and not hasattr(self, name):
+        for name, entry in self._fitted_schema.items():
+            if entry.kind.optional and not hasattr(self, name):
                 continue
-            state[name] = kind.dump(getattr(self, name), name, arrays, self)
+            state[name] = entry.kind.dump(getattr(self, name), name, arrays, self)
         return state, arrays
 
     @classmethod
@@ -426,10 +434,10 @@ class FittedStateMixin:
             raise ValueError(f"the fitted state must be a dict of {cls.__name__}'s fitted "
                              f"attributes; unknown: {_short(unknown[:3])}")
         arrays = _Arrays(arrays)
-        for name, kind in schema.items():
+        for name, entry in schema.items():
             if name in state:
-                setattr(estimator, name, kind.load(state[name], name, arrays, estimator))
-            elif not kind.optional:
+                setattr(estimator, name, entry.kind.load(state[name], name, arrays, estimator))
+            elif not entry.kind.optional:
                 raise ValueError(f"the fitted state has no {name}")
         arrays.check_all_taken()
         estimator._check_fitted_targets()

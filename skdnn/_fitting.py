@@ -24,7 +24,9 @@ from sklearn.utils.validation import _check_sample_weight, validate_data
 from . import _diagnostics, _schedules, engine
 from ._array_api import namespace_and_device, to_device, to_host
 from ._callbacks import FitTask, lbfgs_iterations, with_callbacks
+from ._fitted_entries import FitStart
 from ._lbfgs import minimize_lbfgs
+from ._same_model import check_same_network, check_same_outputs, continues, follow_settings
 from ._stopping import (FloatingPointLog, TrainingDiverged, count_no_improvement,
                         held_out_size, split_validation)
 from ._verbose import EpochPrinter
@@ -35,10 +37,9 @@ class FittingMixin:
     """The fit of :class:`skdnn._base.BaseLLayer`; not meant to be used alone."""
 
     def _fitted_state(self):
-        """Every attribute that is not a constructor parameter or a callback."""
-        params = self.get_params(deep=False)
-        return {k: v for k, v in vars(self).items() if k not in params
-                and not k.startswith(("_skl_", "_callback", "_parent_callback"))}
+        """The fitted attributes present now, by the table of ``_fitted_schema``."""
+        return {name: getattr(self, name) for name in self._fitted_attribute_names()
+                if hasattr(self, name)}
 
     @with_callbacks
     def _fit(self, X, y, sample_weight=None, incremental=False, classes=None):
@@ -74,10 +75,14 @@ class FittingMixin:
             raise ValueError("partial_fit does not support early_stopping=True (as "
                              "scikit-learn's MLP): set early_stopping=False.")
         hidden_activations, dropout = self._check_settings()
-        first_call = not hasattr(self, "parameters_") or not (self.warm_start or incremental)
+        first_call = not continues(self, incremental)
+        if not first_call:
+            check_same_network(self, incremental)
         X, y, sample_weight = self._validate_inputs(X, y, sample_weight, reset=first_call)
         Y, out_activation = self._encode_targets(y, first_call, classes,
                                                  warm_start=not (first_call or incremental))
+        if not first_call:
+            check_same_outputs(self, Y.shape[1], incremental)
         sample_weight = self._weigh_samples(y, sample_weight, incremental)
         xp, device, on_numpy = namespace_and_device(X)
         host_dtype = X.dtype if on_numpy else engine.to_numpy(X[:1, :1]).dtype
@@ -86,9 +91,8 @@ class FittingMixin:
         if hold_out:
             n_held_out = held_out_size(self.validation_fraction, X.shape[0])
         if first_call:
-            self._random_state = check_random_state(self.random_state)
             self._initialize(X.shape[1], Y.shape[1], out_activation, host_dtype)
-        self._continue_with(X.dtype, xp, device)
+        follow_settings(self, X.dtype, xp, device)
         validation = None
         if hold_out:
             X, Y, y, sample_weight, validation = split_validation(
@@ -119,45 +123,11 @@ class FittingMixin:
             task.end()
 
     def _initialize(self, n_features, n_outputs, out_activation, dtype):
-        hidden = self._layer_sizes()
-        self.n_layers_ = len(hidden) + 2
-        self.n_outputs_ = n_outputs
-        self.out_activation_ = out_activation
-        self.parameters_ = engine.initialize_network([n_features, *hidden, n_outputs],
-                                                     self.init, self._random_state, dtype)
-        self.n_iter_ = 0
-        self.t_ = 0
-        self.loss_curve_ = []
-        self.best_loss_ = np.inf
-        self._no_improvement_count = 0
-        self._learning_rate_divisions = 0
-        self._reset_validation_curves()
-        self._optimizer = self._new_optimizer()
-
-    def _reset_validation_curves(self):
-        on = self.early_stopping and self.solver != "lbfgs"
-        self.validation_scores_ = [] if on else None
-        self.validation_loss_curve_ = [] if on else None
-        self.best_validation_score_ = -np.inf if on else None
-
-    def _continue_with(self, dtype, xp, device):
-        """Keep the model, follow changed settings; put it where ``X`` is, in its dtype."""
-        if self.early_stopping and self.validation_scores_ is None and self.solver != "lbfgs":
-            self._reset_validation_curves()
-        # After set_params(solver=..., momentum=...), the optimiser state of
-        # another solver or other settings does not carry over.
-        if not self._optimizer_is_current():
-            self._optimizer = self._new_optimizer()
-        self.parameters_ = {k: to_device(v, xp, device) for k, v in self.parameters_.items()}
-        if self._optimizer is not None:
-            for state_name in self._optimizer.state_names:
-                state = getattr(self._optimizer, state_name)
-                if isinstance(state, dict):
-                    state.update({k: to_device(v, xp, device) for k, v in state.items()})
-        if self.parameters_["W1"].dtype != dtype:
-            self.parameters_ = {k: xp.astype(v, dtype) for k, v in self.parameters_.items()}
-            if self._optimizer is not None:
-                engine.cast_state(self._optimizer, dtype)
+        """Start a new model: every fitted attribute from its entry in ``_fitted_schema``."""
+        self._start_fitted_state(FitStart(
+            layer_sizes=(n_features, *self._layer_sizes(), n_outputs),
+            out_activation=out_activation, dtype=dtype,
+            random_state=check_random_state(self.random_state)))
 
     def _run_epochs(self, X, Y, activations, dropout, sample_weight, validation, n_epochs, log,
                     task, printer):

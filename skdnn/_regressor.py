@@ -10,7 +10,7 @@ from sklearn.utils.metaestimators import available_if
 from . import engine
 from ._base import BaseLLayer
 from ._sklearn_names import stochastic_solver
-from ._fitted_state import Choice
+from ._fitted_state import Choice, Fitted
 
 
 class LLayerRegressor(RegressorMixin, BaseLLayer):
@@ -174,19 +174,14 @@ class LLayerRegressor(RegressorMixin, BaseLLayer):
             if y.ndim != self._y_ndim:
                 raise ValueError(f"y has {y.ndim} dimensions but the model was fit on "
                                  f"{self._y_ndim}.")
-            if self._out_activation() != self.out_activation_:
-                # The output layer is the loss's: continuing would keep the old one.
-                fitted_loss = "poisson" if self.out_activation_ == "exp" else "squared_error"
-                raise ValueError(f"loss={self.loss!r} differs from the loss this model was "
-                                 f"fit with, {fitted_loss!r}: refit with warm_start=False "
-                                 "(partial_fit cannot change the loss either).")
         if self.loss == "poisson" and np.any(y < 0):
             raise ValueError("loss='poisson' needs a non-negative y (counts or rates); "
                              f"y has {np.sum(y < 0)} negative value(s).")
         return y.reshape(y.shape[0], -1), self._out_activation()
 
     def _out_activation(self):
-        return "exp" if self.loss == "poisson" else "identity"
+        # The engine pairs each loss with its output activation.
+        return engine.LOSSES[self.loss].output_activation
 
     def _score_outputs(self, outputs, y):
         return r2_score(y, outputs.ravel() if self._y_ndim == 1 else outputs)
@@ -212,7 +207,8 @@ class LLayerRegressor(RegressorMixin, BaseLLayer):
 
     # --- the targets' fitted state, for model files (see skdnn._fitted_state) ---
 
-    _fitted_schema = {**BaseLLayer._fitted_schema, "_y_ndim": Choice(1, 2)}
+    # Set from y by _encode_targets.
+    _fitted_schema = {**BaseLLayer._fitted_schema, "_y_ndim": Fitted(Choice(1, 2))}
 
     def _check_fitted_targets(self):
         expected = self._out_activation()

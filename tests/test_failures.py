@@ -1,5 +1,6 @@
 """A fit never fails silently and never leaves a broken model behind."""
 
+import copy
 import threading
 import warnings
 
@@ -131,6 +132,27 @@ def test_a_refit_rejected_for_its_class_weight_keeps_the_old_classes():
         clf.fit(X, np.array(["a", "b"])[y])
     assert fitted_state(clf) == before
     np.testing.assert_array_equal(clf.predict(X), labels)
+
+
+@pytest.mark.parametrize("Estimator", [LLayerClassifier, LLayerRegressor])
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+def test_the_fitted_schema_names_every_attribute_a_fit_sets(Estimator):
+    # Rollback, device moves and model files read the schema: an attribute set
+    # outside it would escape all three.
+    pd = pytest.importorskip("pandas")
+    X, y = moons()
+    X = pd.DataFrame(X, columns=["a", "b"])
+    est = Estimator((3,), solver="adam", max_iter=3, early_stopping=True, random_state=0)
+    est.fit(X, y)
+    assert set(vars(est)) - set(est.get_params()) == set(est._fitted_attribute_names())
+    before, snapshot = copy.deepcopy(fitted_state(est)), est._snapshot_fitted_state()
+    est.set_params(warm_start=True, early_stopping=False).fit(X, y)
+    assert fitted_state(est) != before
+    est._restore_fitted_state(snapshot)
+    assert fitted_state(est) == before
+    unfitted = Estimator()
+    est._restore_fitted_state(unfitted._snapshot_fitted_state())
+    assert fitted_state(est) == {}
 
 
 def test_a_first_fit_that_diverges_leaves_the_estimator_unfitted():

@@ -6,6 +6,8 @@ ignored fails. Data and networks are tiny.
 """
 
 import copy
+import pickle
+import re
 
 import numpy as np
 import pytest
@@ -271,3 +273,53 @@ def test_warm_start_refuses_a_changed_loss(first, then):
         assert_array_equal(reg.parameters_[k], v)
     reg.set_params(warm_start=False).fit(X, y)
     assert reg.out_activation_ == ("exp" if then == "poisson" else "identity")
+
+
+# ------------------------------------------- continuing means the same model
+
+
+def _continue(est, how, X, y):
+    return est.partial_fit(X, y) if how == "partial_fit" else est.fit(X, y)
+
+
+def _fitted_bytes(est):
+    """The whole fitted state, pickled: equal bytes, nothing changed."""
+    params = est.get_params()
+    return pickle.dumps(sorted((k, v) for k, v in vars(est).items() if k not in params))
+
+
+@pytest.mark.parametrize("Est", [LLayerClassifier, LLayerRegressor])
+@pytest.mark.parametrize("then", [(8, 8), (), (5,)])
+@pytest.mark.parametrize("how", ["warm_start", "partial_fit"])
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+def test_continuing_refuses_changed_hidden_layers(Est, then, how):
+    # (8, 8) trained the output layer with ReLU, () raised IndexError, (5,)
+    # kept W1 of (4, 3) and made a model that save_model refuses.
+    X, y = moons(40) if Est is LLayerClassifier else regression(40)
+    est = Est((4,), solver="adam", max_iter=2, warm_start=True, random_state=0).fit(X, y)
+    before = _fitted_bytes(est)
+    est.set_params(hidden_layer_sizes=then)
+    start_over = "refit from scratch" if how == "partial_fit" else "warm_start=False"
+    with pytest.raises(ValueError, match=rf"hidden_layer_sizes={re.escape(str(then))} differs "
+                                         rf"from .* \(4,\).*{start_over}"):
+        _continue(est, how, X, y)
+    assert _fitted_bytes(est) == before
+    est.set_params(warm_start=False).fit(X, y)
+    assert est.n_layers_ == len(then) + 2
+
+
+@pytest.mark.parametrize("n_columns", [1, 2, 4])
+@pytest.mark.parametrize("how", ["warm_start", "partial_fit"])
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+def test_continuing_regressor_refuses_another_number_of_outputs(n_columns, how):
+    # One column was broadcast to all three outputs; 2 or 4 gave NumPy's message.
+    X, Y = regression(40, n_outputs=3)
+    reg = LLayerRegressor((4,), solver="adam", max_iter=2, warm_start=True, random_state=0)
+    reg.fit(X, Y)
+    before = _fitted_bytes(reg)
+    Y_other = np.column_stack([Y, Y])[:, :n_columns]
+    with pytest.raises(ValueError, match=f"y has {n_columns} column.* model has 3 outputs"):
+        _continue(reg, how, X, Y_other)
+    assert _fitted_bytes(reg) == before
+    _continue(reg, how, X, Y)  # the same number of columns continues
+    assert reg.n_iter_ == (3 if how == "partial_fit" else 4)
