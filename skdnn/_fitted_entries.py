@@ -15,7 +15,7 @@ from typing import Any, Callable, NamedTuple, Optional
 from . import engine
 
 __all__ = ["FitStart", "Fitted", "FittedEntriesMixin", "held_out", "move_network",
-           "move_optimizer", "new_network", "starts_at"]
+           "move_optimizer", "new_network", "settings_activations", "starts_at"]
 
 
 class FitStart(NamedTuple):
@@ -44,13 +44,16 @@ class Fitted(NamedTuple):
 
     Attributes
     ----------
-    kind : object
-        How a model file holds it: ``dump`` and ``load`` (one of the kinds above).
+    kind : object or None
+        How a model file holds it: ``dump`` and ``load`` (one of the kinds of
+        :mod:`skdnn._fitted_state`). ``None``: not written to model files; a
+        loaded model starts it from its ``start``, after the written ones.
     start : callable or None
         ``start(estimator, fit_start)`` gives the value a new model starts
         from (``fit_start`` a :class:`FitStart`, or ``None`` for an entry that
-        needs none). ``None``: set while the data are checked and encoded
-        (``validate_data``, the estimator's ``_encode_targets``).
+        needs none); it may read the entries above it. ``None``: set while
+        the data are checked and encoded (``validate_data``, the estimator's
+        ``_encode_targets``).
     move : callable or None
         ``move(value, convert)`` gives the value with each of its arrays
         converted (to another namespace, device or dtype); ``None``: the value
@@ -73,6 +76,12 @@ def held_out(value):
         held_out = estimator.early_stopping and estimator.solver != "lbfgs"
         return copy.copy(value) if held_out else None
     return start
+
+
+def settings_activations(estimator, fit_start):
+    """The ``start`` of ``_hidden_activations``: the hidden activations the settings ask for."""
+    return estimator._hidden_setting(estimator.activation, "activation",
+                                     estimator.n_layers_ - 2)
 
 
 def new_network(estimator, fit_start):

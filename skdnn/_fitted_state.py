@@ -21,7 +21,7 @@ from sklearn.preprocessing import LabelBinarizer
 
 from . import engine
 from ._fitted_entries import (Fitted, FittedEntriesMixin, held_out, move_network,
-                              move_optimizer, new_network, starts_at)
+                              move_optimizer, new_network, settings_activations, starts_at)
 
 FLOAT_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
 _LABEL_KINDS = "biuf"
@@ -354,6 +354,9 @@ class FittedStateMixin(FittedEntriesMixin):
         "n_features_in_": Fitted(Count(1)),
         "feature_names_in_": Fitted(FeatureNames()),
         "n_layers_": Fitted(Count(2), lambda est, start: len(start.layer_sizes)),
+        # What a warm start compares activation with (a model file has it as
+        # the hyperparameter activation).
+        "_hidden_activations": Fitted(None, settings_activations),
         "n_outputs_": Fitted(Count(1), lambda est, start: start.layer_sizes[-1]),
         "out_activation_": Fitted(Choice(*engine.OUTPUT_ACTIVATIONS),
                                   lambda est, start: start.out_activation),
@@ -385,7 +388,7 @@ class FittedStateMixin(FittedEntriesMixin):
         """
         state, arrays = {}, {}
         for name, entry in self._fitted_schema.items():
-            if entry.kind.optional and not hasattr(self, name):
+            if entry.kind is None or entry.kind.optional and not hasattr(self, name):
                 continue
             state[name] = entry.kind.dump(getattr(self, name), name, arrays, self)
         return state, arrays
@@ -429,17 +432,19 @@ class FittedStateMixin(FittedEntriesMixin):
         except (ValueError, TypeError) as exc:
             raise ValueError(f"bad hyperparameter value: {_short(str(exc), 200)}") from None
         schema = cls._fitted_schema
-        if not isinstance(state, dict) or not set(state) <= set(schema):
-            unknown = sorted(set(state) - set(schema)) if isinstance(state, dict) else []
+        written = {name: entry for name, entry in schema.items() if entry.kind is not None}
+        if not isinstance(state, dict) or not set(state) <= set(written):
+            unknown = sorted(set(state) - set(written)) if isinstance(state, dict) else []
             raise ValueError(f"the fitted state must be a dict of {cls.__name__}'s fitted "
                              f"attributes; unknown: {_short(unknown[:3])}")
         arrays = _Arrays(arrays)
-        for name, entry in schema.items():
+        for name, entry in written.items():
             if name in state:
                 setattr(estimator, name, entry.kind.load(state[name], name, arrays, estimator))
             elif not entry.kind.optional:
                 raise ValueError(f"the fitted state has no {name}")
         arrays.check_all_taken()
+        estimator._start_fitted_state(None, [name for name in schema if name not in written])
         estimator._check_fitted_targets()
         return estimator
 

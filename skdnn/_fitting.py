@@ -77,7 +77,7 @@ class FittingMixin:
         hidden_activations, dropout = self._check_settings()
         first_call = not continues(self, incremental)
         if not first_call:
-            check_same_network(self, incremental)
+            check_same_network(self, hidden_activations, incremental)
         X, y, sample_weight = self._validate_inputs(X, y, sample_weight, reset=first_call)
         Y, out_activation = self._encode_targets(y, first_call, classes,
                                                  warm_start=not (first_call or incremental))

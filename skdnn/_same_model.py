@@ -4,9 +4,9 @@ A fit starts a new model unless the estimator is fitted and either
 ``warm_start`` is on or the fit is ``partial_fit``. Continuing keeps the
 network, so the settings and the data must still describe it:
 
-- the same hidden layers (their sizes, and so one activation and one dropout
-  rate per layer, which :meth:`BaseLLayer._check_settings` holds to the
-  sizes);
+- the same hidden layers: their sizes (and so the number of per-layer
+  activations and dropout rates, which ``_check_settings`` holds to the
+  sizes) and their activations;
 - the same output layer: its activation (the loss's partner, see
   :data:`skdnn.engine.LOSSES`) and one output per column of the encoded ``y``.
 
@@ -50,7 +50,7 @@ def _start_over(incremental):
     return "a warm start continues the fitted model: set warm_start=False to train a new one."
 
 
-def check_same_network(estimator, incremental):
+def check_same_network(estimator, hidden_activations, incremental):
     """Raise ValueError when the settings ask for other layers than the fitted ones.
 
     Called before the data are validated, so nothing has changed yet.
@@ -58,7 +58,9 @@ def check_same_network(estimator, incremental):
     Parameters
     ----------
     estimator : BaseLLayer
-        Fitted, its settings checked (``_check_settings``).
+        Fitted.
+    hidden_activations : list of str
+        The hidden activations the settings ask for (``_check_settings``).
     incremental : bool
         Whether the fit is ``partial_fit`` (for the message).
     """
@@ -67,6 +69,10 @@ def check_same_network(estimator, incremental):
     if tuple(estimator._layer_sizes()) != fitted:
         raise ValueError(f"hidden_layer_sizes={estimator.hidden_layer_sizes!r} differs from "
                          f"the hidden layers of the fitted model, {fitted}; "
+                         f"{_start_over(incremental)}")
+    if list(hidden_activations) != list(estimator._hidden_activations):
+        raise ValueError(f"activation={estimator.activation!r} differs from the hidden "
+                         f"activations of the fitted model, {estimator._hidden_activations}; "
                          f"{_start_over(incremental)}")
     asked, fitted = estimator._out_activation(), estimator.out_activation_
     if asked != fitted:

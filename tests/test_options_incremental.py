@@ -323,3 +323,19 @@ def test_continuing_regressor_refuses_another_number_of_outputs(n_columns, how):
     assert _fitted_bytes(reg) == before
     _continue(reg, how, X, Y)  # the same number of columns continues
     assert reg.n_iter_ == (3 if how == "partial_fit" else 4)
+
+
+@pytest.mark.parametrize("how", ["warm_start", "partial_fit"])
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+def test_continuing_refuses_changed_hidden_activations(how):
+    # The weights were trained for these activations; a loaded model keeps the check.
+    X, y = moons(40)
+    clf = LLayerClassifier((4, 3), activation=["relu", "tanh"], solver="adam", max_iter=2,
+                           warm_start=True, random_state=0).fit(X, y)
+    before = _fitted_bytes(clf)
+    clf.set_params(activation="relu")
+    with pytest.raises(ValueError, match=r"activation='relu' differs .* \['relu', 'tanh'\]"):
+        _continue(clf, how, X, y)
+    assert _fitted_bytes(clf) == before
+    clf.set_params(activation=("relu", "tanh"))  # the same activations, spelt otherwise
+    _continue(clf, how, X, y)
