@@ -173,6 +173,51 @@ def test_divergence_after_validated_epochs_keeps_the_best_model(monkeypatch):
         np.testing.assert_array_equal(reg.parameters_[name], W)
 
 
+@pytest.mark.parametrize("diverged", ["loss", "parameters", "validation outputs"])
+def test_after_a_divergence_the_epochs_recorded_are_those_of_the_kept_models_fit(
+        monkeypatch, diverged):
+    # The 9th epoch diverges, found by its loss (before the epoch is recorded), by an
+    # overflow in its parameters or by the validation outputs (after). Either way
+    # n_iter_, t_ and every curve count the 8 finite epochs, as an 8-epoch fit does,
+    # and the warning gives the kept model's loss, not the diverged epoch's.
+    X, y = make_regression(200, 4, noise=1, random_state=0)
+    y = (y - y.mean()) / y.std()
+    train_epoch, epochs = engine.train_epoch, []
+
+    def diverging_at_epoch_9(X, Y, parameters, *args, **kwargs):
+        epochs.append(len(epochs))
+        if len(epochs) < 9:
+            return train_epoch(X, Y, parameters, *args, **kwargs)
+        if diverged == "loss":
+            parameters["W1"][...] = np.inf
+            return np.nan
+        # np.float64 arithmetic: an overflow that the fit's floating-point log sees.
+        parameters["W1"][...] = np.float64(1e308) * 10 if diverged == "parameters" else np.inf
+        return 1.4e234
+
+    common = dict(hidden_layer_sizes=(8,), solver="adam", learning_rate=0.01,
+                  early_stopping=True, n_iter_no_change=100, random_state=0)
+    monkeypatch.setattr(engine, "train_epoch", diverging_at_epoch_9)
+    reg = LLayerRegressor(max_iter=30, **common)
+    messages = fit_recording(reg, X, y)
+    monkeypatch.setattr(engine, "train_epoch", train_epoch)
+    eight = LLayerRegressor(max_iter=8, **common)
+    fit_recording(eight, X, y)
+    assert int(np.argmax(eight.validation_scores_)) == 7  # so the kept model is the last
+    assert reg.n_iter_ == len(reg.loss_curve_) == len(reg.validation_scores_) == 8
+    for name in ("n_iter_", "t_", "loss_curve_", "best_loss_", "validation_scores_",
+                 "validation_loss_curve_", "best_validation_score_"):
+        assert getattr(reg, name) == getattr(eight, name), name
+    for name, W in eight.parameters_.items():
+        np.testing.assert_array_equal(reg.parameters_[name], W)
+    # Full batches: a 9-epoch fit records the kept model's loss as its 9th.
+    nine = LLayerRegressor(max_iter=9, **common)
+    fit_recording(nine, X, y)
+    assert len(messages) == 1 and "best model" in messages[0]
+    assert f"the final loss, {nine.loss_curve_[8]:.4g}," in messages[0]
+    assert "1.4e+234" not in messages[0]
+
+
 @pytest.mark.parametrize("Estimator", [LLayerClassifier, LLayerRegressor])
 def test_a_validation_split_too_small_to_score_is_an_error(Estimator):
     X, y = moons(10)
