@@ -62,10 +62,6 @@ class FittingMixin:
             sample_weight = to_host(_check_sample_weight(sample_weight, X, dtype=X.dtype))
             if np.any(sample_weight < 0):
                 raise ValueError("sample_weight must be non-negative.")
-        if self.batch_size is not None and isinstance(X, np.ndarray):
-            # Mini-batches gather rows: one contiguous copy now (a column-ordered
-            # array, such as a DataFrame's values) instead of a copy per batch.
-            X = np.ascontiguousarray(X)
         return X, y, sample_weight
 
     def _fit_or_raise(self, X, y, sample_weight, incremental, classes):
