@@ -242,19 +242,22 @@ class FittingMixin:
         ``n_iter_``, ``t_``, ``loss_curve_`` and the validation curves count
         the epochs that ended with finite results, as when the loss itself
         is what diverged (it is checked before the epoch is recorded). The
-        warning reports the training loss of the model kept, not that of the
-        diverged epoch: one more pass over the training data, without dropout.
+        warning reports the loss of the kept model's outputs on the training
+        rows (chunked, as predict; without dropout and, as the constant
+        baseline it is compared with, without the L2 term), not the diverged
+        epoch's.
         """
         if self.n_iter_ > log.epoch:  # recorded before its parameters or outputs were checked
             self.n_iter_ -= 1
             self.t_ -= X.shape[1]
             self.loss_curve_.pop()
         del self.validation_loss_curve_[len(self.validation_scores_):]
-        with np.errstate(all="ignore"):
-            cost, _ = engine.loss_and_gradients(X, Y, best_parameters, activations,
-                                                sample_weight=sample_weight, alpha=self.alpha)
-        log.final_loss = float(to_host(cost))
         self.parameters_ = best_parameters
+        loss = engine.LOSSES[engine.LOSS_OF_OUTPUT[activations[-1]]]
+        with np.errstate(all="ignore"):
+            outputs = to_host(self._outputs(X.T))
+            log.final_loss = float(np.average(loss.per_example(outputs.T, to_host(Y)),
+                                              weights=to_host(sample_weight)))
         self._optimizer = self._new_optimizer()  # its state holds the divergence
         log.notes.append(f"{str(exc).rstrip('.')}; the best model so far, by its validation "
                          "score, is kept")

@@ -50,9 +50,9 @@ class FloatingPointLog:
     notes : list of str
         What the fit has to say at its end (a limit reached, a recovery).
     final_loss : float or None
-        The training loss of the model the fit returns, where that is not the
-        last epoch's (the best model, kept after a divergence); ``None``
-        otherwise.
+        The loss on the training rows of the model the fit returns, where
+        that is not the last epoch's (the best model, kept after a
+        divergence); ``None`` otherwise.
     """
 
     def __init__(self):
