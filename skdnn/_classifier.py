@@ -10,7 +10,7 @@ from sklearn.metrics import accuracy_score
 from sklearn.preprocessing import LabelBinarizer
 from sklearn.utils._param_validation import StrOptions
 from sklearn.utils.metaestimators import available_if
-from sklearn.utils.class_weight import compute_sample_weight
+from sklearn.utils.class_weight import compute_class_weight, compute_sample_weight
 from sklearn.utils.multiclass import check_classification_targets, type_of_target
 
 from . import engine
@@ -296,7 +296,12 @@ class LLayerClassifier(ClassifierMixin, BaseLLayer):
             if bad or not any(self.class_weight.values()):
                 raise ValueError("class_weight values must be finite, non-negative numbers, "
                                  f"not all zero; got {self.class_weight!r}.")
-        weights = compute_sample_weight(self.class_weight, np.asarray(y))
+        if isinstance(self.class_weight, dict) and np.ndim(y) == 1:
+            # Per label, checked against all classes: a batch lacking some weighs as in fit.
+            per_class = compute_class_weight(self.class_weight, classes=self.classes_, y=y)
+            weights = per_class[np.searchsorted(self.classes_, y)]
+        else:
+            weights = compute_sample_weight(self.class_weight, np.asarray(y))
         weights = weights if sample_weight is None else weights * sample_weight
         if not weights.any():
             raise ValueError(f"class_weight={self.class_weight!r} gives every sample of y a "

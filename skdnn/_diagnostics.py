@@ -43,7 +43,7 @@ def constant_loss(Y, out_activation, sample_weight=None):
 
 
 def training_symptoms(loss_curve, X, Y, parameters, activations, sample_weight=None,
-                      overflow_epochs=()):
+                      overflow_epochs=(), final_loss=None):
     """The symptoms of a failed fit, as short sentences; empty when there are none.
 
     Parameters
@@ -61,6 +61,10 @@ def training_symptoms(loss_curve, X, Y, parameters, activations, sample_weight=N
     sample_weight : ndarray of shape (m,), default=None
     overflow_epochs : sequence of int, default=()
         The epochs in which a floating-point overflow or invalid operation happened.
+    final_loss : float, default=None
+        The training loss of the model returned, where that is not the last
+        epoch's (the best model, kept after a divergence); ``None``: the last
+        value of ``loss_curve``.
 
     Returns
     -------
@@ -73,8 +77,10 @@ def training_symptoms(loss_curve, X, Y, parameters, activations, sample_weight=N
     if len(loss_curve) > 1 and max(loss_curve) > _RISE_FACTOR * loss_curve[0]:
         symptoms.append(f"the loss rose from {loss_curve[0]:.4g} to {max(loss_curve):.4g}")
     baseline = constant_loss(Y, activations[-1], sample_weight)
-    if loss_curve and loss_curve[-1] > _CONSTANT_MARGIN * baseline:
-        symptoms.append(f"the final loss, {loss_curve[-1]:.4g}, is no better than "
+    if final_loss is None and loss_curve:
+        final_loss = loss_curve[-1]
+    if final_loss is not None and final_loss > _CONSTANT_MARGIN * baseline:
+        symptoms.append(f"the final loss, {final_loss:.4g}, is no better than "
                         f"{baseline:.4g}, the loss of always predicting the mean target")
     columns = np.linspace(0, X.shape[1] - 1, min(X.shape[1], PROBE_ROWS)).astype(int)
     # The probe runs on the host whatever the array library: its rows and the

@@ -63,10 +63,6 @@ class FittingMixin:
             sample_weight = to_host(_check_sample_weight(sample_weight, X, dtype=X.dtype))
             if np.any(sample_weight < 0):
                 raise ValueError("sample_weight must be non-negative.")
-        if self.batch_size is not None and isinstance(X, np.ndarray):
-            # Mini-batches gather rows: one contiguous copy now (a column-ordered
-            # array, such as a DataFrame's values) instead of a copy per batch.
-            X = np.ascontiguousarray(X)
         return X, y, sample_weight
 
     def _fit_or_raise(self, X, y, sample_weight, incremental, classes):
@@ -158,10 +154,8 @@ class FittingMixin:
             except TrainingDiverged as exc:
                 if best_parameters is None:
                     raise
-                self.parameters_ = best_parameters
-                self._optimizer = self._new_optimizer()  # its state holds the divergence
-                log.notes.append(f"{str(exc).rstrip('.')}; the best model so far, by its "
-                                 "validation score, is kept")
+                self._keep_best_after_divergence(exc, best_parameters, log, X, Y, activations,
+                                                 sample_weight)
                 return
             if is_best and validation is not None:
                 best_parameters = copy.deepcopy(self.parameters_)
@@ -211,6 +205,33 @@ class FittingMixin:
                              f"(scipy: {str(result.message).strip()}); raise max_iter or "
                              "max_fun, or scale X (StandardScaler)")
 
+    def _keep_best_after_divergence(self, exc, best_parameters, log, X, Y, activations,
+                                    sample_weight):
+        """Return to the best model; the diverged epoch is not recorded.
+
+        ``n_iter_``, ``t_``, ``loss_curve_`` and the validation curves count
+        the epochs that ended with finite results, as when the loss itself
+        is what diverged (it is checked before the epoch is recorded). The
+        warning reports the loss of the kept model's outputs on the training
+        rows (chunked, as predict; without dropout and, as the constant
+        baseline it is compared with, without the L2 term), not the diverged
+        epoch's.
+        """
+        if self.n_iter_ > log.epoch:  # recorded before its parameters or outputs were checked
+            self.n_iter_ -= 1
+            self.t_ -= X.shape[1]
+            self.loss_curve_.pop()
+        del self.validation_loss_curve_[len(self.validation_scores_):]
+        self.parameters_ = best_parameters
+        loss = engine.LOSSES[engine.LOSS_OF_OUTPUT[activations[-1]]]
+        with np.errstate(all="ignore"):
+            outputs = to_host(self._outputs(X.T))
+            log.final_loss = float(np.average(loss.per_example(outputs.T, to_host(Y)),
+                                              weights=to_host(sample_weight)))
+        self._optimizer = self._new_optimizer()  # its state holds the divergence
+        log.notes.append(f"{str(exc).rstrip('.')}; the best model so far, by its validation "
+                         "score, is kept")
+
     def _divergence_message(self, what):
         return (f"{what} at iteration {self.n_iter_}: training diverged. "
                 f"Lower learning_rate (now {self.learning_rate}) or, with solver='momentum' or "
@@ -237,7 +258,6 @@ class FittingMixin:
                 self._no_improvement_count, -self.best_loss_, -cost, tol)
             self.best_loss_ = -best
             return False
-        self.best_loss_ = min(cost, self.best_loss_)
         X_val, Y_val, y_val = validation
         outputs = to_host(self._outputs(X_val))  # scored on the host, as the labels are
         if not np.isfinite(outputs).all():
@@ -250,6 +270,7 @@ class FittingMixin:
         if not np.isfinite(score):
             raise TrainingDiverged(self._divergence_message(f"The validation score became {score}"))
         self.validation_scores_.append(score)
+        self.best_loss_ = min(cost, self.best_loss_)  # once the epoch is known to be finite
         self._no_improvement_count, self.best_validation_score_, is_best = count_no_improvement(
             self._no_improvement_count, self.best_validation_score_, score, tol)
         return is_best
@@ -259,7 +280,7 @@ class FittingMixin:
         with np.errstate(all="ignore"):
             symptoms = _diagnostics.training_symptoms(
                 self.loss_curve_[first_epoch:], X, Y, self.parameters_, activations,
-                sample_weight, overflow_epochs=log.epochs)
+                sample_weight, overflow_epochs=log.epochs, final_loss=log.final_loss)
         if not symptoms and not log.notes:
             return
         message = f"{type(self).__name__}: " + "; ".join([*symptoms, *log.notes]) + "."

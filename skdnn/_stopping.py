@@ -49,12 +49,17 @@ class FloatingPointLog:
         The epochs in which NumPy reported overflow, invalid or divide errors.
     notes : list of str
         What the fit has to say at its end (a limit reached, a recovery).
+    final_loss : float or None
+        The loss on the training rows of the model the fit returns, where
+        that is not the last epoch's (the best model, kept after a
+        divergence); ``None`` otherwise.
     """
 
     def __init__(self):
         self.epoch = 0
         self.epochs = []
         self.notes = []
+        self.final_loss = None
 
     def __call__(self, kind, flag):
         if not self.epochs or self.epochs[-1] != self.epoch:

@@ -122,7 +122,9 @@ def iter_hdf5_chunks(source, keys, chunk_rows=4096, *, shuffle_chunks=False,
     ------
     chunk : ndarray or tuple of ndarray
         The slice of the dataset if ``keys`` is one string, else a tuple with
-        the slice of each dataset, in the order of ``keys``.
+        the slice of each dataset, in the order of ``keys``. A dataset of
+        strings (``h5py.string_dtype``, or NumPy's bytes) comes as an object
+        array of ``str``, decoded from UTF-8. Datasets of 0 rows yield nothing.
 
     Raises
     ------
@@ -150,8 +152,10 @@ def iter_hdf5_chunks(source, keys, chunk_rows=4096, *, shuffle_chunks=False,
 
 def _slices(group, keys, chunk_rows, rng):
     """Yield ``(rows, chunk)``: the slice's row range and its tuple of arrays."""
-    datasets = _datasets(group, keys)
-    n_rows = datasets[0].shape[0]
+    # h5py reads strings as bytes; labels stored as strings come back as str.
+    datasets = [d.asstr("utf-8") if h5py.check_string_dtype(d.dtype) else d
+                for d in _datasets(group, keys)]
+    n_rows = len(datasets[0])
     n_chunks = -(-n_rows // chunk_rows)
     order = range(n_chunks) if rng is None else rng.permutation(n_chunks)
     for i in order:
@@ -190,7 +194,9 @@ def partial_fit_hdf5(estimator, source, X_key, y_key, *, chunk_rows=4096, classe
         are flattened to (n_rows, n_features) before ``transform``.
     y_key : str
         Name of the targets dataset, shape (n_samples,) or
-        (n_samples, n_outputs).
+        (n_samples, n_outputs). Labels stored as strings
+        (``h5py.string_dtype``, or NumPy's bytes) are decoded to ``str``
+        (UTF-8): pass ``classes`` as ``str``.
     chunk_rows : int, default=4096
         Rows in memory at a time. The peak memory is a few times
         ``chunk_rows * n_features * 8`` bytes (the slice, its float64 copy
@@ -231,7 +237,7 @@ def partial_fit_hdf5(estimator, source, X_key, y_key, *, chunk_rows=4096, classe
     KeyError
         If a key is not in ``source``.
     ValueError
-        If the datasets do not have the same number of rows, or
+        If the datasets do not have the same number of rows or have none, or
         ``chunk_rows`` or ``n_epochs`` is not a positive integer.
 
     See Also
@@ -269,6 +275,9 @@ def partial_fit_hdf5(estimator, source, X_key, y_key, *, chunk_rows=4096, classe
     keys = [X_key, y_key] + ([] if sample_weight_key is None else [sample_weight_key])
     kwargs = {} if classes is None else {"classes": classes}
     with _Opened(source) as group:
+        if _datasets(group, keys)[0].shape[0] == 0:
+            raise ValueError(f"The datasets {keys} in {group.file.filename!r}{group.name} have "
+                             "0 rows: partial_fit needs at least 1 sample.")
         for _ in range(n_epochs):
             for rows, chunk in _slices(group, keys, chunk_rows, rng):
                 X, y = chunk[0], chunk[1]

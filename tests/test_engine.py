@@ -335,6 +335,11 @@ def test_workspace_reuses_one_buffer_per_request():
     rows = ws.batch_rows(7, 5, np.float32)
     assert rows.flags.c_contiguous and rows.dtype == np.float32
     assert np.shares_memory(ws.batch_rows(2, 5, np.float32), rows)
+    features = ws.batch_features(7, 5, np.float32)
+    assert features.shape == (5, 7) and features.flags.c_contiguous
+    fewer = ws.batch_features(2, 5, np.float32)
+    assert fewer.shape == (5, 2) and fewer.flags.c_contiguous
+    assert np.shares_memory(fewer, features) and not np.shares_memory(features, rows)
     # Layer, kind, dtype tell buffers apart.
     assert not np.shares_memory(ws.layer_outputs(2, 4, 10, np.float64)[0], Z)
     assert not np.shares_memory(ws.layer_outputs(1, 4, 10, np.float32)[0], Z)

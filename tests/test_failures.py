@@ -2,6 +2,7 @@
 
 import copy
 import threading
+import tracemalloc
 import warnings
 
 import numpy as np
@@ -195,6 +196,51 @@ def test_divergence_after_validated_epochs_keeps_the_best_model(monkeypatch):
         np.testing.assert_array_equal(reg.parameters_[name], W)
 
 
+@pytest.mark.parametrize("diverged", ["loss", "parameters", "validation outputs"])
+def test_after_a_divergence_the_epochs_recorded_are_those_of_the_kept_models_fit(
+        monkeypatch, diverged):
+    # The 9th epoch diverges, found by its loss (before the epoch is recorded), by an
+    # overflow in its parameters or by the validation outputs (after). Either way
+    # n_iter_, t_ and every curve count the 8 finite epochs, as an 8-epoch fit does,
+    # and the warning gives the kept model's loss, not the diverged epoch's.
+    X, y = make_regression(200, 4, noise=1, random_state=0)
+    y = (y - y.mean()) / y.std()
+    train_epoch, epochs = engine.train_epoch, []
+
+    def diverging_at_epoch_9(X, Y, parameters, *args, **kwargs):
+        epochs.append(len(epochs))
+        if len(epochs) < 9:
+            return train_epoch(X, Y, parameters, *args, **kwargs)
+        if diverged == "loss":
+            parameters["W1"][...] = np.inf
+            return np.nan
+        # np.float64 arithmetic: an overflow that the fit's floating-point log sees.
+        parameters["W1"][...] = np.float64(1e308) * 10 if diverged == "parameters" else np.inf
+        return 1.4e234
+
+    common = dict(hidden_layer_sizes=(8,), solver="adam", learning_rate=0.01,
+                  early_stopping=True, n_iter_no_change=100, random_state=0)
+    monkeypatch.setattr(engine, "train_epoch", diverging_at_epoch_9)
+    reg = LLayerRegressor(max_iter=30, **common)
+    messages = fit_recording(reg, X, y)
+    monkeypatch.setattr(engine, "train_epoch", train_epoch)
+    eight = LLayerRegressor(max_iter=8, **common)
+    fit_recording(eight, X, y)
+    assert int(np.argmax(eight.validation_scores_)) == 7  # so the kept model is the last
+    assert reg.n_iter_ == len(reg.loss_curve_) == len(reg.validation_scores_) == 8
+    for name in ("n_iter_", "t_", "loss_curve_", "best_loss_", "validation_scores_",
+                 "validation_loss_curve_", "best_validation_score_"):
+        assert getattr(reg, name) == getattr(eight, name), name
+    for name, W in eight.parameters_.items():
+        np.testing.assert_array_equal(reg.parameters_[name], W)
+    # Full batches: a 9-epoch fit records the kept model's loss as its 9th.
+    nine = LLayerRegressor(max_iter=9, **common)
+    fit_recording(nine, X, y)
+    assert len(messages) == 1 and "best model" in messages[0]
+    assert f"the final loss, {nine.loss_curve_[8]:.4g}," in messages[0]
+    assert "1.4e+234" not in messages[0]
+
+
 @pytest.mark.parametrize("Estimator", [LLayerClassifier, LLayerRegressor])
 def test_a_validation_split_too_small_to_score_is_an_error(Estimator):
     X, y = moons(10)
@@ -248,23 +294,55 @@ def test_invalid_class_weight_names_class_weight(class_weight):
 
 # --- data layout, prediction, threads ---
 
-def test_a_column_ordered_X_is_copied_once_per_fit_not_per_batch(monkeypatch):
-    pd = pytest.importorskip("pandas")
-    X, y = moons(200)
-    frame = pd.DataFrame(X, columns=["a", "b"])
-    assert not np.asarray(frame).flags.c_contiguous  # a DataFrame's values are column-ordered
-    seen = []
-    train_epoch = engine.train_epoch
+def _column_ordered(X, layout):
+    if layout == "DataFrame":
+        pd = pytest.importorskip("pandas")
+        frame = pd.DataFrame(np.asfortranarray(X), columns=[f"x{i}" for i in range(X.shape[1])])
+        assert not np.asarray(frame).flags.c_contiguous  # a DataFrame's values: by column
+        return frame
+    if layout == "strided":  # every other column of a wider array: neither C nor F
+        return np.repeat(X, 2, axis=1)[:, ::2]
+    return np.asfortranarray(X)
+
+
+def _traced_fit(model, X, y):
+    tracemalloc.start()
+    try:
+        model.fit(X, y)
+        return tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+
+
+@pytest.mark.parametrize("layout", ["Fortran", "DataFrame", "strided"])
+def test_mini_batches_gather_rows_of_X_as_it_lies_without_a_copy(monkeypatch, layout):
+    # 40 000 x 64 float64 (20 MB), not row by row: the batches are gathered from X
+    # itself, so the fit allocates what it does for C-ordered X (the labels, the
+    # shuffled order: a column's worth each), far below X's size, and the model is
+    # bit for bit the one that C-ordered X gives.
+    rng = np.random.RandomState(0)
+    X = rng.randn(40_000, 64)
+    y = (X[:, 0] + X[:, 1] * X[:, 2] > 0).astype(int)
+    columns = _column_ordered(X, layout)
+    common = dict(hidden_layer_sizes=(8,), solver="adam", batch_size=256, learning_rate=0.01,
+                  max_iter=2, random_state=0)
+    reference = LLayerClassifier(**common).fit(X, y)  # also imports what a first fit imports
+    peak_c_order = _traced_fit(LLayerClassifier(**common), X, y)
+    seen, train_epoch = [], engine.train_epoch
 
     def recording(X, *args, **kwargs):
         seen.append(X)
         return train_epoch(X, *args, **kwargs)
 
     monkeypatch.setattr(engine, "train_epoch", recording)
-    LLayerClassifier((4,), solver="adam", batch_size=16, max_iter=3).fit(frame, y)
-    # The engine's rows (X.T in its layout) are contiguous, and the same array every epoch.
-    assert all(X.T.flags.c_contiguous for X in seen)
-    assert len({X.__array_interface__["data"][0] for X in seen}) == 1
+    model = LLayerClassifier(**common)
+    peak = _traced_fit(model, columns, y)
+    assert peak < peak_c_order + 0.05 * X.nbytes, (peak, peak_c_order)
+    assert peak < 0.25 * X.nbytes, f"{peak / X.nbytes:.2f} of X allocated"
+    assert all(np.shares_memory(X_seen, np.asarray(columns)) for X_seen in seen)
+    assert model.loss_curve_ == reference.loss_curve_
+    for name, W in reference.parameters_.items():
+        np.testing.assert_array_equal(model.parameters_[name], W)
 
 
 def test_float32_model_refuses_input_beyond_float32():

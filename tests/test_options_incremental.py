@@ -254,6 +254,31 @@ def test_class_weight_balanced_moves_the_decision():
                            rtol=1e-10, atol=1e-12)
 
 
+def test_partial_fit_class_weight_naming_some_classes_weighs_each_batch_as_fit():
+    # Class-sorted batches: each lacks the other classes, some of them named in the dict.
+    # Classes missing from the dict weigh 1, as in fit; the dict is checked against all classes.
+    X, y = three_classes(60)
+    order = np.argsort(y, kind="stable")
+    X, y = X[order], y[order]
+    class_weight = {1: 2.0, 2: 0.5}
+    common = dict(hidden_layer_sizes=(4,), solver="adam", learning_rate=0.05, random_state=0)
+    by_dict = LLayerClassifier(class_weight=class_weight, **common)
+    by_sample = LLayerClassifier(**common)
+    for rows in np.array_split(np.arange(len(y)), 3):
+        assert len(np.unique(y[rows])) == 1
+        by_dict.partial_fit(X[rows], y[rows], classes=[0, 1, 2])
+        weights = np.array([class_weight.get(label, 1.0) for label in y[rows]])
+        by_sample.partial_fit(X[rows], y[rows], classes=[0, 1, 2], sample_weight=weights)
+    assert by_dict.n_iter_ == 3
+    assert_same_parameters(by_dict, by_sample)
+    # A key that names no class is refused on any batch, as fit refuses it.
+    typo = LLayerClassifier(class_weight={1: 2.0, 5: 1.0}, **common)
+    with pytest.raises(ValueError, match="not in class_weight"):
+        typo.fit(X, y)
+    with pytest.raises(ValueError, match="not in class_weight"):
+        typo.partial_fit(X, y, classes=[0, 1, 2])
+
+
 @pytest.mark.parametrize("first, then", [("squared_error", "poisson"),
                                          ("poisson", "squared_error")])
 @pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")

@@ -225,3 +225,62 @@ def test_a_nan_in_the_file_names_its_slice(tmp_path):
     with pytest.raises(ValueError, match=r"Rows 50 to 74 of \['X', 'y'\] in .*nan\.h5.*NaN"):
         partial_fit_hdf5(LLayerClassifier((3,), solver="adam"), path, "X", "y",
                          chunk_rows=25, classes=[0, 1])
+
+
+@pytest.mark.parametrize("Estimator, kwargs", [(LLayerClassifier, {"classes": [0, 1]}),
+                                               (LLayerRegressor, {})])
+def test_partial_fit_hdf5_on_empty_datasets_raises_as_fit_does(tmp_path, Estimator, kwargs):
+    path = tmp_path / "empty.h5"
+    with h5py.File(path, "w") as f:
+        f["X"], f["y"] = np.zeros((0, 3)), np.zeros(0, dtype=int)
+    with pytest.raises(ValueError, match="0 sample"):
+        Estimator((3,)).fit(np.zeros((0, 3)), np.zeros(0, dtype=int))
+    estimator = Estimator((3,), solver="adam")
+    with pytest.raises(ValueError, match=r"\['X', 'y'\] in .*empty\.h5.* 0 rows"):
+        partial_fit_hdf5(estimator, path, "X", "y", **kwargs)
+    assert not hasattr(estimator, "parameters_")
+    assert list(iter_hdf5_chunks(path, ("X", "y"))) == []  # reading 0 rows is no error
+
+
+@pytest.mark.parametrize("dtype", [h5py.string_dtype(), "S"])
+def test_partial_fit_hdf5_decodes_string_labels(blobs, tmp_path, dtype):
+    # Variable-length UTF-8 strings (and NumPy's fixed-length bytes) read as bytes by h5py:
+    # they are decoded, so the labels are the str that the same data in memory has.
+    _, X, y, _ = blobs
+    names = np.array(["chat", "chien", "wombat"] if dtype == "S" else ["chat", "chien", "hêtre"])
+    labels = names[y]
+    path = tmp_path / "strings.h5"
+    with h5py.File(path, "w") as f:
+        f["X"] = X
+        if dtype == "S":
+            f["y"] = labels.astype("S")
+        else:
+            f.create_dataset("y", data=labels.astype(object), dtype=dtype)
+    params = dict(hidden_layer_sizes=(6,), solver="adam", learning_rate=0.01, random_state=0)
+    streamed = partial_fit_hdf5(LLayerClassifier(**params), path, "X", "y", chunk_rows=300,
+                                classes=list(names))
+    reference = _partial_fit_in_memory(LLayerClassifier(**params), X, labels, 300, range(4),
+                                       classes=list(names))
+    assert_same_model(streamed, reference)
+    np.testing.assert_array_equal(streamed.classes_, names)
+    chunks = list(iter_hdf5_chunks(path, "y", chunk_rows=300))
+    assert all(isinstance(label, str) for label in chunks[0])
+    np.testing.assert_array_equal(np.concatenate(chunks), labels)
+
+
+def test_partial_fit_hdf5_with_class_weight_on_class_sorted_data(blobs, tmp_path):
+    # Each slice of a class-sorted file lacks classes named in class_weight: every slice
+    # is weighed as fit would weigh it (classes missing from the dict weigh 1).
+    _, X, y, _ = blobs
+    order = np.argsort(y, kind="stable")
+    X, y = X[order], y[order]
+    path = tmp_path / "sorted.h5"
+    with h5py.File(path, "w") as f:
+        f["X"], f["y"], f["w"] = X, y, np.where(y == 1, 3.0, np.where(y == 2, 0.5, 1.0))
+    params = dict(hidden_layer_sizes=(6,), solver="adam", learning_rate=0.01, random_state=0)
+    by_dict = partial_fit_hdf5(LLayerClassifier(class_weight={1: 3.0, 2: 0.5}, **params),
+                               path, "X", "y", chunk_rows=200, classes=[0, 1, 2])
+    by_sample = partial_fit_hdf5(LLayerClassifier(**params), path, "X", "y", chunk_rows=200,
+                                 classes=[0, 1, 2], sample_weight_key="w")
+    assert by_dict.n_iter_ == 6
+    assert_same_model(by_dict, by_sample)

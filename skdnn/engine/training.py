@@ -153,14 +153,25 @@ def _batch_columns(X, index, workspace):
         return X
     if not isinstance(X, np.ndarray):
         return X[:, index] if get_namespace(X) is np else _columns(X, index)
-    # X is the transposed view of the (m, n) array the estimator holds:
-    # gathering rows of that array into one reused buffer is a contiguous
-    # copy per example and allocates nothing.
+    # X is the transposed view of the (m, n) array the estimator holds. Its
+    # rows are gathered from the array as it lies into one reused C-ordered
+    # buffer: the same batch, bit for bit, whatever the layout of X, and no
+    # memory that grows with m.
     rows = X.T
     if workspace is None:
         return rows[index].T
     out = workspace.batch_rows(len(index), rows.shape[1], rows.dtype)
-    return np.take(rows, index, axis=0, out=out, mode="clip").T
+    if rows.flags.c_contiguous:  # a contiguous copy per example
+        return np.take(rows, index, axis=0, out=out, mode="clip").T
+    if X.flags.c_contiguous:
+        # Column-ordered rows (Fortran order, a DataFrame's values): np.take
+        # of rows would copy the whole array first. Each feature's column is
+        # contiguous: gather along it, then transpose into the batch buffer.
+        by_feature = workspace.batch_features(len(index), rows.shape[1], rows.dtype)
+        np.copyto(out, np.take(X, index, axis=1, out=by_feature, mode="clip").T)
+        return out.T
+    out[...] = rows[index]  # other strides: NumPy's gather, through a batch-sized copy
+    return out.T
 
 
 def train_epoch(X, Y, parameters, activations, optimizer, *, batch_size=None, shuffle=True,

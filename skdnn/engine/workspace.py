@@ -124,6 +124,31 @@ class Workspace:
             buffer = self._buffers[key] = np.empty((n_rows, n_features), dtype=dtype)
         return buffer[:n_rows]
 
+    def batch_features(self, n_rows, n_features, dtype):
+        """Buffer for one mini-batch, feature by feature: C-ordered ``(n_features, n_rows)``.
+
+        For ``X`` held column by column (Fortran order): each feature's
+        values for the batch are gathered from its contiguous column, then
+        copied to :meth:`batch_rows`. A request for fewer rows gets the
+        leading part of the same memory, still contiguous.
+
+        Parameters
+        ----------
+        n_rows : int
+            Examples in the batch.
+        n_features : int
+        dtype : numpy.dtype
+
+        Returns
+        -------
+        columns : ndarray of shape (n_features, n_rows)
+        """
+        key = ("X_batch_features", n_features, np.dtype(dtype))
+        buffer = self._buffers.get(key)
+        if buffer is None or buffer.size < n_rows * n_features:
+            buffer = self._buffers[key] = np.empty(n_rows * n_features, dtype=dtype)
+        return buffer[:n_rows * n_features].reshape(n_features, n_rows)
+
     def _examples(self, name, n_units, m, dtype):
         # One column per example, Fortran order: the leading m columns of a
         # larger buffer are contiguous too.
