@@ -31,6 +31,12 @@ from ._verbose import EpochPrinter
 from ._warnings import user_stacklevel
 
 
+SYMMETRIC_WEIGHTS_WARNING = (
+    "init='zeros' gives every unit of a layer the same weights: they get the same "
+    "gradients and stay identical (with ReLU hidden layers no weight moves at all), so the "
+    "network cannot learn more than a single unit would (course 2's Initialization "
+    "notebook). Use init='he' or 'xavier'.")
+
 class FittingMixin:
     """The fit of :class:`skdnn._base.BaseLLayer`; not meant to be used alone."""
 
@@ -120,6 +126,8 @@ class FittingMixin:
 
     def _initialize(self, n_features, n_outputs, out_activation, dtype):
         hidden = self._layer_sizes()
+        if self.init == "zeros":
+            warnings.warn(SYMMETRIC_WEIGHTS_WARNING, UserWarning, stacklevel=user_stacklevel())
         self.n_layers_ = len(hidden) + 2
         self.n_outputs_ = n_outputs
         self.out_activation_ = out_activation
@@ -169,7 +177,7 @@ class FittingMixin:
         for _ in range(n_epochs):
             self._optimizer.learning_rate = _schedules.epoch_learning_rate(
                 self.learning_rate, self.decay_rate, self.schedule, self.power_t, self.n_iter_,
-                self.t_, self._learning_rate_divisions)
+                self.t_, self._learning_rate_divisions, self.decay_interval)
             log.epoch = self.n_iter_
             if task is not None:
                 task.begin_epoch()
