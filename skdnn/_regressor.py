@@ -125,7 +125,8 @@ class LLayerRegressor(RegressorMixin, BaseLLayer):
                  power_t=0.5, alpha=0.0, dropout=0.0, momentum=0.9, nesterovs_momentum=False,
                  beta_1=0.9, beta_2=0.999, epsilon=1e-8, tol=None,
                  n_iter_no_change=10, early_stopping=False, validation_fraction=0.1,
-                 loss="squared_error", warm_start=False, random_state=None, verbose=0, decay_interval=1):
+                 loss="squared_error", warm_start=False, random_state=None, verbose=0,
+                 decay_interval=1):
         super().__init__(
             hidden_layer_sizes, activation, init, solver=solver, learning_rate=learning_rate,
             max_iter=max_iter, max_fun=max_fun, batch_size=batch_size, shuffle=shuffle,
@@ -134,7 +135,8 @@ class LLayerRegressor(RegressorMixin, BaseLLayer):
             nesterovs_momentum=nesterovs_momentum, beta_1=beta_1, beta_2=beta_2,
             epsilon=epsilon, tol=tol, n_iter_no_change=n_iter_no_change,
             early_stopping=early_stopping, validation_fraction=validation_fraction,
-            warm_start=warm_start, random_state=random_state, verbose=verbose, decay_interval=decay_interval)
+            warm_start=warm_start, random_state=random_state, verbose=verbose,
+            decay_interval=decay_interval)
         self.loss = loss
 
     def fit(self, X, y, sample_weight=None):

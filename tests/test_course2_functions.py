@@ -158,7 +158,8 @@ def test_update_parameters_with_gd():
     np.random.seed(1)
     parameters, grads = draw(SHAPES_2), {"d" + k: v for k, v in draw(SHAPES_2).items()}
     new = course2.update_parameters_with_gd(parameters, grads, 0.01)
-    close(new["W1"], [[1.63312395, -0.61217855, -0.5339999], [-1.06196243, 0.85396039, -2.3105546]])
+    close(new["W1"], [[1.63312395, -0.61217855, -0.5339999],
+                      [-1.06196243, 0.85396039, -2.3105546]])
     close(new["b1"], [[1.73978682], [-0.77021546]])
     close(new["W2"], [[0.32587637, -0.24814147], [1.47146563, -2.05746183],
                       [-0.32772076, -0.37713775]])
@@ -197,7 +198,8 @@ def test_update_parameters_with_momentum():
     before = {k: p.copy() for k, p in parameters.items()}
     new, v = course2.update_parameters_with_momentum(
         parameters, grads, course2.initialize_velocity(parameters), beta=0.9, learning_rate=0.01)
-    close(new["W1"], [[1.62522322, -0.61179863, -0.52875457], [-1.071868, 0.86426291, -2.30244029]])
+    close(new["W1"], [[1.62522322, -0.61179863, -0.52875457],
+                      [-1.071868, 0.86426291, -2.30244029]])
     close(new["b2"], [[1.1341662], [-1.09920409], [-0.171583]])
     close(v["dW1"], [[-0.08778584, 0.00422137, 0.05828152], [-0.11006192, 0.11447237, 0.09015907]])
     close(v["db2"], [[-0.03967535], [-0.06871727], [-0.08452056]])
@@ -212,7 +214,8 @@ def test_update_parameters_with_adam():
     new, v, s, _, _ = course2.update_parameters_with_adam(parameters, grads, v, s, t=2,
                                                           learning_rate=0.02, beta1=0.8,
                                                           beta2=0.888, epsilon=1e-2)
-    close(new["W1"], [[1.63937725, -0.62327448, -0.54308727], [-1.0578897, 0.85032154, -2.31657668]])
+    close(new["W1"], [[1.63937725, -0.62327448, -0.54308727],
+                      [-1.0578897, 0.85032154, -2.31657668]])
     close(new["W2"], [[0.33400549, -0.23563857], [1.47715417, -2.04561842],
                       [-0.33729882, -0.36908457]])
     close(new["b1"], [[1.72995096], [-0.7762447]])

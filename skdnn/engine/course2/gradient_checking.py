@@ -109,7 +109,7 @@ def vector_to_dictionary(theta, layer_dims=LAYER_DIMS):
 
 
 def gradients_to_vector(gradients):
-    """Roll ``dW1``, ``db1``, ``dW2``, ... into one column, in :func:`dictionary_to_vector`'s order.
+    """Roll ``dW1``, ``db1``, ``dW2``, ... into one column (:func:`dictionary_to_vector`'s order).
 
     Parameters
     ----------
