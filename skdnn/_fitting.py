@@ -37,6 +37,7 @@ SYMMETRIC_WEIGHTS_WARNING = (
     "network cannot learn more than a single unit would (course 2's Initialization "
     "notebook). Use init='he' or 'xavier'.")
 
+
 class FittingMixin:
     """The fit of :class:`skdnn._base.BaseLLayer`; not meant to be used alone."""
 
