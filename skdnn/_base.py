@@ -41,6 +41,7 @@ class BaseLLayer(CallbackSupportMixin, FittedStateMixin, FittingMixin, BaseEstim
         "batch_size": [None, Interval(Integral, 1, None, closed="left")],
         "shuffle": ["boolean"],
         "decay_rate": [Interval(Real, 0, None, closed="left")],
+        "decay_interval": [Interval(Integral, 1, None, closed="left")],
         "schedule": [StrOptions(set(_schedules.SCHEDULES))],
         "power_t": [Interval(Real, 0, None, closed="left")],
         "alpha": [Interval(Real, 0, None, closed="left")],
@@ -66,7 +67,7 @@ class BaseLLayer(CallbackSupportMixin, FittedStateMixin, FittingMixin, BaseEstim
                  power_t=0.5, alpha=0.0, dropout=0.0, momentum=0.9, nesterovs_momentum=False,
                  beta_1=0.9, beta_2=0.999, epsilon=1e-8, tol=None,
                  n_iter_no_change=10, early_stopping=False, validation_fraction=0.1,
-                 warm_start=False, random_state=None, verbose=0):
+                 warm_start=False, random_state=None, verbose=0, decay_interval=1):
         self.hidden_layer_sizes = hidden_layer_sizes
         self.activation = activation
         self.init = init
@@ -93,6 +94,7 @@ class BaseLLayer(CallbackSupportMixin, FittedStateMixin, FittingMixin, BaseEstim
         self.warm_start = warm_start
         self.random_state = random_state
         self.verbose = verbose
+        self.decay_interval = decay_interval
 
     def set_params(self, **params):
         """Set the parameters of this estimator (scikit-learn's ``set_params``).

@@ -39,10 +39,12 @@ class LLayerClassifier(ClassifierMixin, BaseLLayer):
     activation : str or list of str, default="relu"
         Hidden-layer activation, one for all or one per hidden layer:
         ``"relu"``, ``"leaky_relu"``, ``"tanh"``, ``"sigmoid"``, ``"identity"``.
-    init : {"small", "xavier", "he", "glorot_uniform"}, default="xavier"
+    init : {"small", "xavier", "he", "glorot_uniform", "zeros", "random"}, default="xavier"
         Weight initialisation: ``randn * 0.01``, ``randn / sqrt(fan_in)``,
         ``randn * sqrt(2 / fan_in)``, or uniform in
-        ``±sqrt(6 / (fan_in + fan_out))``. Drawn layer by layer from
+        ``±sqrt(6 / (fan_in + fan_out))``; course 2's ``"zeros"`` (all units
+        of a layer stay identical and cannot learn: ``fit`` warns) and
+        ``"random"`` (``randn * 10``, too large). Drawn layer by layer from
         ``check_random_state(random_state)``; biases start at zero.
     solver : {"gd", "momentum", "adam", "lbfgs"}, default="gd"
         ``"gd"`` is the course's gradient descent; ``"lbfgs"`` runs
@@ -61,7 +63,8 @@ class LLayerClassifier(ClassifierMixin, BaseLLayer):
         Whether mini-batches are drawn in a new order each epoch.
     decay_rate : float, default=0.0
         Inverse-time decay: epoch ``k`` uses
-        ``learning_rate / (1 + decay_rate * k)``.
+        ``learning_rate / (1 + decay_rate * k)`` (in steps of
+        ``decay_interval`` epochs).
     schedule : {"constant", "invscaling", "adaptive"}, default="constant"
         scikit-learn's learning-rate schedules (its ``learning_rate``
         parameter), for every gradient solver, applied on top of
@@ -116,6 +119,10 @@ class LLayerClassifier(ClassifierMixin, BaseLLayer):
         ``2`` prints every epoch with its time. For a progress bar, scores per
         epoch or stopping on a condition, see ``set_callbacks`` and the user
         guide's :ref:`progress`.
+    decay_interval : int, default=1
+        Epochs per step of ``decay_rate``'s decay: epoch ``k`` uses
+        ``learning_rate / (1 + decay_rate * floor(k / decay_interval))``,
+        course 2's staircase ``schedule_lr_decay`` (``time_interval``).
 
     Attributes
     ----------
@@ -179,7 +186,8 @@ class LLayerClassifier(ClassifierMixin, BaseLLayer):
                  power_t=0.5, alpha=0.0, dropout=0.0, momentum=0.9, nesterovs_momentum=False,
                  beta_1=0.9, beta_2=0.999, epsilon=1e-8, tol=None,
                  n_iter_no_change=10, early_stopping=False, validation_fraction=0.1,
-                 class_weight=None, warm_start=False, random_state=None, verbose=0):
+                 class_weight=None, warm_start=False, random_state=None, verbose=0,
+                 decay_interval=1):
         super().__init__(
             hidden_layer_sizes, activation, init, solver=solver, learning_rate=learning_rate,
             max_iter=max_iter, max_fun=max_fun, batch_size=batch_size, shuffle=shuffle,
@@ -188,7 +196,8 @@ class LLayerClassifier(ClassifierMixin, BaseLLayer):
             nesterovs_momentum=nesterovs_momentum, beta_1=beta_1, beta_2=beta_2,
             epsilon=epsilon, tol=tol, n_iter_no_change=n_iter_no_change,
             early_stopping=early_stopping, validation_fraction=validation_fraction,
-            warm_start=warm_start, random_state=random_state, verbose=verbose)
+            warm_start=warm_start, random_state=random_state, verbose=verbose,
+            decay_interval=decay_interval)
         self.class_weight = class_weight
 
     def fit(self, X, y, sample_weight=None):

@@ -33,6 +33,13 @@ from ._verbose import EpochPrinter
 from ._warnings import user_stacklevel
 
 
+SYMMETRIC_WEIGHTS_WARNING = (
+    "init='zeros' gives every unit of a layer the same weights: they get the same "
+    "gradients and stay identical (with ReLU hidden layers no weight moves at all), so the "
+    "network cannot learn more than a single unit would (course 2's Initialization "
+    "notebook). Use init='he' or 'xavier'.")
+
+
 class FittingMixin:
     """The fit of :class:`skdnn._base.BaseLLayer`; not meant to be used alone."""
 
@@ -120,6 +127,8 @@ class FittingMixin:
 
     def _initialize(self, n_features, n_outputs, out_activation, dtype):
         """Start a new model: every fitted attribute from its entry in ``_fitted_schema``."""
+        if self.init == "zeros":
+            warnings.warn(SYMMETRIC_WEIGHTS_WARNING, UserWarning, stacklevel=user_stacklevel())
         self._start_fitted_state(FitStart(
             layer_sizes=(n_features, *self._layer_sizes(), n_outputs),
             out_activation=out_activation, dtype=dtype,
@@ -135,7 +144,7 @@ class FittingMixin:
         for _ in range(n_epochs):
             self._optimizer.learning_rate = _schedules.epoch_learning_rate(
                 self.learning_rate, self.decay_rate, self.schedule, self.power_t, self.n_iter_,
-                self.t_, self._learning_rate_divisions)
+                self.t_, self._learning_rate_divisions, self.decay_interval)
             log.epoch = self.n_iter_
             if task is not None:
                 task.begin_epoch()

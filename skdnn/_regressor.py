@@ -30,7 +30,7 @@ class LLayerRegressor(RegressorMixin, BaseLLayer):
     activation : str or list of str, default="relu"
         Hidden-layer activation, one for all or one per hidden layer:
         ``"relu"``, ``"leaky_relu"``, ``"tanh"``, ``"sigmoid"``, ``"identity"``.
-    init : {"small", "xavier", "he", "glorot_uniform"}, default="xavier"
+    init : {"small", "xavier", "he", "glorot_uniform", "zeros", "random"}, default="xavier"
         Weight initialisation, see :class:`LLayerClassifier`.
     solver : {"gd", "momentum", "adam", "lbfgs"}, default="gd"
     learning_rate : float, default=0.0075
@@ -73,6 +73,8 @@ class LLayerRegressor(RegressorMixin, BaseLLayer):
         ``1`` prints ``Cost after iteration i: c`` every 100 epochs and a
         progress line (time spent, time left) about every 10 seconds; ``2``
         prints every epoch with its time. See :ref:`progress` for callbacks.
+    decay_interval : int, default=1
+        Epochs per step of ``decay_rate``'s decay, see :class:`LLayerClassifier`.
 
     Attributes
     ----------
@@ -123,7 +125,8 @@ class LLayerRegressor(RegressorMixin, BaseLLayer):
                  power_t=0.5, alpha=0.0, dropout=0.0, momentum=0.9, nesterovs_momentum=False,
                  beta_1=0.9, beta_2=0.999, epsilon=1e-8, tol=None,
                  n_iter_no_change=10, early_stopping=False, validation_fraction=0.1,
-                 loss="squared_error", warm_start=False, random_state=None, verbose=0):
+                 loss="squared_error", warm_start=False, random_state=None, verbose=0,
+                 decay_interval=1):
         super().__init__(
             hidden_layer_sizes, activation, init, solver=solver, learning_rate=learning_rate,
             max_iter=max_iter, max_fun=max_fun, batch_size=batch_size, shuffle=shuffle,
@@ -132,7 +135,8 @@ class LLayerRegressor(RegressorMixin, BaseLLayer):
             nesterovs_momentum=nesterovs_momentum, beta_1=beta_1, beta_2=beta_2,
             epsilon=epsilon, tol=tol, n_iter_no_change=n_iter_no_change,
             early_stopping=early_stopping, validation_fraction=validation_fraction,
-            warm_start=warm_start, random_state=random_state, verbose=verbose)
+            warm_start=warm_start, random_state=random_state, verbose=verbose,
+            decay_interval=decay_interval)
         self.loss = loss
 
     def fit(self, X, y, sample_weight=None):

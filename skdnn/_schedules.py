@@ -17,10 +17,11 @@ SMALLEST_ADAPTIVE_RATE = 1e-6
 
 
 def epoch_learning_rate(learning_rate, decay_rate, schedule, power_t, n_epochs, n_samples_seen,
-                        n_divisions):
+                        n_divisions, decay_interval=1):
     """The step size of the next epoch.
 
-    ``learning_rate / (1 + decay_rate * n_epochs)``, then for ``"invscaling"``
+    ``learning_rate / (1 + decay_rate * (n_epochs // decay_interval))`` (course
+    2's staircase ``schedule_lr_decay``; every epoch with the default 1), then for ``"invscaling"``
     divided by ``(n_samples_seen + 1) ** power_t`` (scikit-learn's
     ``SGDOptimizer``, whose ``t`` counts the samples seen before the epoch)
     and for ``"adaptive"`` by ``5 ** n_divisions``.
@@ -40,12 +41,14 @@ def epoch_learning_rate(learning_rate, decay_rate, schedule, power_t, n_epochs, 
         Training samples seen before this epoch.
     n_divisions : int
         How many times ``"adaptive"`` has divided the step size.
+    decay_interval : int, default=1
+        Epochs per decay step.
 
     Returns
     -------
     learning_rate : float
     """
-    rate = learning_rate / (1 + decay_rate * n_epochs)
+    rate = learning_rate / (1 + decay_rate * (n_epochs // decay_interval))
     if schedule == "invscaling":
         rate /= (n_samples_seen + 1) ** power_t
     elif schedule == "adaptive":

@@ -299,7 +299,7 @@ def test_bad_targets_are_rejected():
 @pytest.mark.parametrize("params, match", [
     (dict(solver="newton"), "solver"),
     (dict(activation="softplus"), "activation"),
-    (dict(init="zeros"), "init"),
+    (dict(init="ones"), "init"),
     (dict(learning_rate=0.0), "learning_rate"),
     (dict(batch_size=0), "batch_size"),
     (dict(alpha=-1.0), "alpha"),

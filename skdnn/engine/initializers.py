@@ -26,6 +26,10 @@ INITIALIZERS = {
     "xavier": lambda rng, n_out, n_in: rng.randn(n_out, n_in) / np.sqrt(n_in),
     "he": lambda rng, n_out, n_in: rng.randn(n_out, n_in) * np.sqrt(2.0 / n_in),
     "glorot_uniform": _glorot_uniform,
+    # Course 2's Initialization notebook: zeros (a symmetric network that
+    # cannot learn, its lesson) and large random weights.
+    "zeros": lambda rng, n_out, n_in: np.zeros((n_out, n_in)),
+    "random": lambda rng, n_out, n_in: rng.randn(n_out, n_in) * 10,
 }
 """dict of str to callable ``(rng, n_out, n_in) -> W``."""
 
