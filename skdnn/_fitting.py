@@ -95,11 +95,14 @@ class FittingMixin:
             else:
                 self._run_epochs(X.T, Y.T, activations, dropout, sample_weight, validation,
                                  1 if incremental else self.max_iter, monitor)
+        if not (monitor.interrupted or incremental):
+            try:
+                self._warn_symptoms(X.T, Y_host.T, activations, to_host(sample_weight),
+                                    first_epoch, monitor.log)
+            except KeyboardInterrupt:  # training is complete: only its diagnosis is cut
+                monitor.interrupted = True
         if monitor.interrupted:
             monitor.warn_interrupted()
-        elif not incremental:
-            self._warn_symptoms(X.T, Y_host.T, activations, to_host(sample_weight),
-                                first_epoch, monitor.log)
         monitor.close()
 
     def _initialize(self, n_features, n_outputs, out_activation, dtype):

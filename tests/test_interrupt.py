@@ -11,7 +11,8 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.preprocessing import StandardScaler
 
 import skdnn.engine.training
-from skdnn import LLayerClassifier, LLayerRegressor, _schedules, engine, load_model, save_model
+from skdnn import (LLayerClassifier, LLayerRegressor, _diagnostics, _schedules, engine,
+                   load_model, save_model)
 
 MINIBATCH = {"hidden_layer_sizes": (6,), "solver": "adam", "learning_rate": 0.01,
              "batch_size": 16, "random_state": 0, "dropout": 0.1}
@@ -209,3 +210,24 @@ def test_lbfgs_keeps_its_last_completed_iteration(data, monkeypatch, tmp_path, i
     save_model(reg, tmp_path / "kept.safetensors")
     np.testing.assert_array_equal(load_model(tmp_path / "kept.safetensors").predict(X),
                                   expected.predict(X))
+
+
+def test_ctrl_c_in_the_end_of_fit_diagnosis_keeps_the_complete_model(data, monkeypatch, tmp_path):
+    X, y = data
+    on_call(monkeypatch, _diagnostics, "training_symptoms", 1, bare_interrupt)
+    clf = interrupted_fit(LLayerClassifier(max_iter=4, **MINIBATCH), X, y)
+    monkeypatch.undo()
+    assert_same_model(clf, LLayerClassifier(max_iter=4, **MINIBATCH).fit(X, y), X, tmp_path)
+
+
+@pytest.mark.parametrize("estimator", [
+    LLayerClassifier(max_iter=3, **MINIBATCH),
+    LLayerClassifier(max_iter=3, **{**MINIBATCH, "early_stopping": True}),
+    LLayerRegressor((4,), solver="lbfgs", max_iter=3, random_state=0)])
+def test_the_fitted_schema_names_every_attribute_a_fit_sets(data, estimator):
+    # The rollback and the callbacks' snapshot copy the schema's attributes only.
+    X, y = data
+    estimator.fit(X, y)
+    params = estimator.get_params(deep=False)
+    fitted = {name for name in vars(estimator) if name not in params}
+    assert fitted == set(type(estimator)._fitted_schema) - {"feature_names_in_"}
