@@ -28,6 +28,7 @@ goes on. A fit interrupted before it completed an epoch is rolled back too.
 import contextlib
 import copy
 import signal
+import sys
 import threading
 import warnings
 
@@ -197,6 +198,12 @@ class FitMonitor:
     def _on_ctrl_c(self, signum, frame):
         if self._in_epoch and not self._ctrl_c:
             self._ctrl_c = True
+            try:  # an epoch may be long: say that Ctrl-C was heard
+                sys.stderr.write(f"{type(self._estimator).__name__}: stopping at the end of "
+                                 "this epoch; Ctrl-C again abandons the fit (the estimator "
+                                 "is then left as it was before it).\n")
+            except (OSError, RuntimeError, AttributeError, ValueError):
+                pass  # no stderr, or one being written to right now
             return
         raise KeyboardInterrupt  # between epochs, or pressed again: at once
 

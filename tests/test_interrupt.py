@@ -83,13 +83,15 @@ def assert_same_model(estimator, expected, X, tmp_path):
     np.testing.assert_array_equal(loaded.predict_proba(X), expected.predict_proba(X))
 
 
-def test_ctrl_c_mid_epoch_finishes_the_epoch_and_keeps_the_model(data, monkeypatch, tmp_path):
+def test_ctrl_c_mid_epoch_finishes_the_epoch_and_keeps_the_model(data, monkeypatch, tmp_path,
+                                                                 capsys):
     X, y = data
     # In the 4th epoch's 3rd batch: that epoch completes, then training stops.
     on_call(monkeypatch, skdnn.engine.training, "loss_and_gradients",
             3 * BATCHES_PER_EPOCH + 3, ctrl_c)
     clf = interrupted_fit(LLayerClassifier(max_iter=50, **MINIBATCH), X, y)
     assert clf.n_iter_ == 4 and len(clf.loss_curve_) == 4
+    assert "stopping at the end of this epoch; Ctrl-C again" in capsys.readouterr().err
     monkeypatch.undo()
     assert_same_model(clf, LLayerClassifier(max_iter=4, **MINIBATCH).fit(X, y), X, tmp_path)
 
