@@ -11,7 +11,6 @@ and what ``verbose`` reports on (:mod:`skdnn._verbose`); at its end,
 the settings, encoders and optimiser factory the estimator defines.
 """
 
-import copy
 import functools
 import warnings
 
