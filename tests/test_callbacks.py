@@ -157,6 +157,22 @@ def test_teardown_runs_when_the_fit_raises_and_the_model_is_restored(data, excep
     assert_array_equal(clf.predict_proba(X), before)
 
 
+def test_a_keyboard_interrupt_in_a_hook_keeps_the_epochs_and_tears_down(data):
+    X, y = data
+    clf = LLayerClassifier(**FAST).fit(X, y)
+    recorder = RaisesAtEpoch(KeyboardInterrupt(), epoch=2)
+    clf.set_params(warm_start=True).set_callbacks(recorder)
+    with pytest.warns(UserWarning, match="Training interrupted by user"):
+        clf.fit(X, y)
+    # Epochs 0 to 2 of this fit ran; the fit task ended, then the teardown.
+    assert recorder.calls[-2:] == [("end", "fit#0"), ("teardown",)]
+    assert not hasattr(clf, "_callback_fit_ctx")
+    assert clf.n_iter_ == FAST["max_iter"] + 3
+    expected = LLayerClassifier(**FAST).fit(X, y)
+    expected.set_params(warm_start=True, max_iter=3).fit(X, y)
+    assert_array_equal(clf.predict_proba(X), expected.predict_proba(X))
+
+
 def test_progress_bar_and_scoring_monitor_in_fit_and_partial_fit(data, capsys):
     pytest.importorskip("rich")
     X, y = data
