@@ -5,7 +5,8 @@ iterations); ``partial_fit`` is a task with one epoch. :class:`FitTask` calls
 the hooks of the callbacks set on the estimator (or propagated to it by a
 ``Pipeline`` or a search) and tells the training loop when one asks it to
 stop. A fit without callbacks gets no :class:`FitTask` at all, so it pays one
-``is None`` check per epoch.
+``is None`` check per epoch. The fit's monitor (:mod:`skdnn._fit_monitor`)
+holds the task and drives it.
 
 With a scikit-learn older than 1.9 there is no ``sklearn.callback``: the
 estimators then have no ``set_callbacks``, and everything else works as before.
@@ -34,8 +35,7 @@ except ImportError:  # scikit-learn < 1.9
 else:
     CALLBACKS_AVAILABLE = True
 
-__all__ = ["CALLBACKS_AVAILABLE", "CallbackSupportMixin", "FitTask", "lbfgs_iterations",
-           "with_callbacks"]
+__all__ = ["CALLBACKS_AVAILABLE", "CallbackSupportMixin", "FitTask", "with_callbacks"]
 
 
 class FitTask:
@@ -60,10 +60,15 @@ class FitTask:
         The most epochs (subtasks) the fit can run.
     epoch_name : str
         The name of each subtask: ``"epoch"`` or ``"lbfgs-iter"``.
+    snapshot : callable
+        Returns a copy of the estimator's fitted state as of now, from which
+        scikit-learn builds the ``fitted_estimator`` of a hook.
     """
 
-    def __init__(self, estimator, X, y, sample_weight, *, task_name, max_epochs, epoch_name):
+    def __init__(self, estimator, X, y, sample_weight, *, task_name, max_epochs, epoch_name,
+                 snapshot):
         self._estimator = estimator
+        self._snapshot = snapshot
         self._X = X
         self._y = y
         self._metadata = None if sample_weight is None else {"sample_weight": sample_weight}
@@ -75,12 +80,13 @@ class FitTask:
                                           metadata=self._metadata)
 
     @classmethod
-    def open(cls, estimator, X, y, sample_weight, *, task_name, max_epochs, epoch_name):
+    def open(cls, estimator, X, y, sample_weight, *, task_name, max_epochs, epoch_name,
+             snapshot):
         """A begun :class:`FitTask`, or ``None`` when the estimator has no callbacks.
 
         Parameters
         ----------
-        estimator, X, y, sample_weight, task_name, max_epochs, epoch_name
+        estimator, X, y, sample_weight, task_name, max_epochs, epoch_name, snapshot
             As for :class:`FitTask`.
 
         Returns
@@ -90,17 +96,7 @@ class FitTask:
         if not getattr(estimator, "_skl_callbacks", None):
             return None
         return cls(estimator, X, y, sample_weight, task_name=task_name,
-                   max_epochs=max_epochs, epoch_name=epoch_name)
-
-    def _snapshot(self):
-        """The attributes that training goes on changing, copied: a fitted estimator of now."""
-        est = self._estimator
-        snapshot = {"parameters_": {k: v.copy() for k, v in est.parameters_.items()},
-                    "loss_curve_": list(est.loss_curve_)}
-        for curve in ("validation_scores_", "validation_loss_curve_"):
-            if getattr(est, curve, None) is not None:
-                snapshot[curve] = list(getattr(est, curve))
-        return snapshot
+                   max_epochs=max_epochs, epoch_name=epoch_name, snapshot=snapshot)
 
     def _hook_arguments(self):
         # The snapshot is passed uncalled: scikit-learn copies the arrays only
@@ -132,40 +128,3 @@ class FitTask:
             self._epoch = None
         self._root.call_on_fit_task_end(**self._hook_arguments())
 
-
-def lbfgs_iterations(task, record, max_iterations):
-    """SciPy's per-iteration callback for L-BFGS, whose iterations are the task's subtasks.
-
-    SciPy reports the end of each iteration only, so each report ends one
-    subtask and begins the next; the first begins here, and one that SciPy
-    never runs (it converged) is ended, empty, by :meth:`FitTask.end`.
-
-    Parameters
-    ----------
-    task : FitTask or None
-    record : callable
-        Called with each iteration's cost, before the callbacks.
-    max_iterations : int
-        SciPy's ``maxiter``: no subtask begins after the last one.
-
-    Returns
-    -------
-    callback : callable
-        Takes the cost; raises ``StopIteration`` (which ends SciPy's
-        minimisation at this iterate) when a callback asks to stop.
-    """
-    if task is None:
-        return record
-    task.begin_epoch()
-    iterations_run = 0
-
-    def after_iteration(cost):
-        nonlocal iterations_run
-        record(cost)
-        iterations_run += 1
-        if task.end_epoch():
-            raise StopIteration
-        if iterations_run < max_iterations:
-            task.begin_epoch()
-
-    return after_iteration

@@ -214,6 +214,15 @@ class LLayerClassifier(ClassifierMixin, BaseLLayer):
         Returns
         -------
         self : LLayerClassifier
+
+        Notes
+        -----
+        A fit is all or nothing: when it raises, the estimator is left as it
+        was before it. Ctrl-C is the exception: training stops at the end of
+        the running epoch, a ``UserWarning`` says "Training interrupted by
+        user.", and the model of the epochs completed is kept (with
+        ``early_stopping``, the best one), as a fit with that ``max_iter``
+        would have left it. See the user guide, "Failures and Ctrl-C".
         """
         return self._fit(X, y, sample_weight)
 

@@ -1,17 +1,16 @@
 """How the L-layer estimators fit: all or nothing, epoch by epoch, saying what went wrong.
 
-A fit is all or nothing: the fitted state is copied before it starts and put
-back if it raises, so a failed fit leaves the previous model (or an unfitted
-estimator) exactly as it was. Its epochs are the subtasks of scikit-learn's
-callbacks (:mod:`skdnn._callbacks`) and what ``verbose`` reports on
-(:mod:`skdnn._verbose`); at its end, :mod:`skdnn._diagnostics` looks for the
-symptoms of a useless model and one ``ConvergenceWarning`` names them.
+A fit is all or nothing, and Ctrl-C keeps the work: :mod:`skdnn._fit_monitor`
+owns that lifecycle, and the one object the loops report each epoch to. Its
+epochs are the subtasks of scikit-learn's callbacks (:mod:`skdnn._callbacks`)
+and what ``verbose`` reports on (:mod:`skdnn._verbose`); at its end,
+:mod:`skdnn._diagnostics` looks for the symptoms of a useless model and one
+``ConvergenceWarning`` names them.
 
 :class:`FittingMixin` is one half of :class:`skdnn._base.BaseLLayer`: it uses
 the settings, encoders and optimiser factory the estimator defines.
 """
 
-import copy
 import functools
 import warnings
 
@@ -23,13 +22,11 @@ from sklearn.utils.validation import _check_sample_weight, validate_data
 
 from . import _diagnostics, _schedules, engine
 from ._array_api import namespace_and_device, to_device, to_host
-from ._callbacks import FitTask, lbfgs_iterations, with_callbacks
+from ._fit_monitor import FitMonitor, run_fit
 from ._fitted_entries import FitStart
 from ._lbfgs import minimize_lbfgs
 from ._same_model import check_same_network, check_same_outputs, continues, follow_settings
-from ._stopping import (FloatingPointLog, TrainingDiverged, count_no_improvement,
-                        held_out_size, split_validation)
-from ._verbose import EpochPrinter
+from ._stopping import TrainingDiverged, count_no_improvement, held_out_size, split_validation
 from ._warnings import user_stacklevel
 
 
@@ -48,17 +45,9 @@ class FittingMixin:
         return {name: getattr(self, name) for name in self._fitted_attribute_names()
                 if hasattr(self, name)}
 
-    @with_callbacks
     def _fit(self, X, y, sample_weight=None, incremental=False, classes=None):
-        saved = copy.deepcopy(self._fitted_state())
-        try:
-            self._fit_or_raise(X, y, sample_weight, incremental, classes)
-        except BaseException:
-            for name in self._fitted_state():
-                delattr(self, name)
-            vars(self).update(saved)
-            raise
-        return self
+        return run_fit(self, type(self)._fit_or_raise, X, y, sample_weight, incremental,
+                       classes)
 
     def _validate_inputs(self, X, y, sample_weight, reset):
         """``X`` where it lives (see :mod:`skdnn._array_api`); ``y`` and weights on the host."""
@@ -106,24 +95,23 @@ class FittingMixin:
             Y, sample_weight = to_device(Y, xp, device), to_device(sample_weight, xp, device)
         activations = [*hidden_activations, self.out_activation_]
         first_epoch = self.n_iter_
-        n_epochs = 1 if incremental else self.max_iter
-        task = FitTask.open(self, X, y, sample_weight, max_epochs=n_epochs,
-                            task_name="partial_fit" if incremental else "fit",
-                            epoch_name="lbfgs-iter" if self.solver == "lbfgs" else "epoch")
-        printer = EpochPrinter(self.verbose, n_epochs, may_stop_early=self.solver == "lbfgs"
-                               or self._stopping_enabled()) if self.verbose else None
-        log = FloatingPointLog()
-        with np.errstate(over="call", invalid="call", divide="call", call=log):
+        monitor = FitMonitor.open(self, X, y, sample_weight, incremental=incremental,
+                                  max_epochs=1 if incremental else self.max_iter)
+        with monitor.watching():
             if self.solver == "lbfgs":
-                self._run_lbfgs(X.T, Y.T, activations, sample_weight, log, task, printer)
+                self._run_lbfgs(X.T, Y.T, activations, sample_weight, monitor)
             else:
                 self._run_epochs(X.T, Y.T, activations, dropout, sample_weight, validation,
-                                 n_epochs, log, task, printer)
-        if not incremental:
-            self._warn_symptoms(X.T, Y_host.T, activations, to_host(sample_weight),
-                                first_epoch, log)
-        if task is not None:
-            task.end()
+                                 1 if incremental else self.max_iter, monitor)
+        if not (monitor.interrupted or incremental):
+            try:
+                self._warn_symptoms(X.T, Y_host.T, activations, to_host(sample_weight),
+                                    first_epoch, monitor.log)
+            except KeyboardInterrupt:  # training is complete: only its diagnosis is cut
+                monitor.interrupted = True
+        if monitor.interrupted:
+            monitor.warn_interrupted()
+        monitor.close()
 
     def _initialize(self, n_features, n_outputs, out_activation, dtype):
         """Start a new model: every fitted attribute from its entry in ``_fitted_schema``."""
@@ -134,42 +122,51 @@ class FittingMixin:
             out_activation=out_activation, dtype=dtype,
             random_state=check_random_state(self.random_state)))
 
-    def _run_epochs(self, X, Y, activations, dropout, sample_weight, validation, n_epochs, log,
-                    task, printer):
-        """Train for up to ``n_epochs`` on course-layout ``X``, ``Y``; a callback may stop it."""
+    def _run_epochs(self, X, Y, activations, dropout, sample_weight, validation, n_epochs,
+                    monitor):
+        """Train for up to ``n_epochs`` on course-layout ``X``, ``Y``; a callback may stop it.
+
+        With early stopping, the best model by validation score is kept, also
+        when Ctrl-C or a callback stops training.
+        """
+        try:
+            self._epoch_loop(X, Y, activations, dropout if any(dropout) else None,
+                             sample_weight, validation, n_epochs, monitor)
+        except KeyboardInterrupt:
+            monitor.keep_after_interrupt()
+        if monitor.best_parameters is not None:
+            self.parameters_ = monitor.best_parameters
+
+    def _epoch_loop(self, X, Y, activations, dropout, sample_weight, validation, n_epochs,
+                    monitor):
         # Buffers are NumPy's only (see skdnn.engine.namespace).
         workspace = engine.Workspace() if engine.get_namespace(X) is np else None
-        dropout = dropout if any(dropout) else None
-        best_parameters = None
         for _ in range(n_epochs):
             self._optimizer.learning_rate = _schedules.epoch_learning_rate(
                 self.learning_rate, self.decay_rate, self.schedule, self.power_t, self.n_iter_,
                 self.t_, self._learning_rate_divisions, self.decay_interval)
-            log.epoch = self.n_iter_
-            if task is not None:
-                task.begin_epoch()
+            monitor.begin_epoch(self.n_iter_)
             try:
                 cost = engine.train_epoch(
                     X, Y, self.parameters_, activations, self._optimizer,
                     batch_size=self.batch_size, shuffle=self.shuffle, rng=self._random_state,
                     sample_weight=sample_weight, alpha=self.alpha, dropout=dropout,
                     workspace=workspace)
-                self._record_epoch(cost, X.shape[1], printer)
-                if log.epochs and log.epochs[-1] == log.epoch and not all(
+                self._record_epoch(cost, X.shape[1], monitor)
+                if monitor.overflowed_this_epoch() and not all(
                         np.isfinite(to_host(p)).all() for p in self.parameters_.values()):
                     raise TrainingDiverged(self._divergence_message(
                         "The parameters became non-finite"))
                 is_best = self._after_epoch(cost, validation, activations)
             except TrainingDiverged as exc:
-                if best_parameters is None:
+                if monitor.best_parameters is None:
                     raise
-                self._keep_best_after_divergence(exc, best_parameters, log, X, Y, activations,
+                self._keep_best_after_divergence(exc, monitor, X, Y, activations,
                                                  sample_weight)
                 return
-            if is_best and validation is not None:
-                best_parameters = copy.deepcopy(self.parameters_)
-            if task is not None and task.end_epoch():
-                break
+            if monitor.end_epoch(self.parameters_ if is_best and validation is not None
+                                 else None):
+                return
             # As MLPClassifier counts: n_iter_no_change epochs without improvement
             # are tolerated, the next one acts.
             if self._no_improvement_count > self.n_iter_no_change:
@@ -183,16 +180,13 @@ class FittingMixin:
                     if self.verbose:
                         print(f"No improvement for {self.n_iter_no_change} iterations: "
                               "stopping.")
-                    break
-        else:
-            if self._stopping_enabled() and n_epochs > 1:
-                log.notes.append(f"max_iter={self.max_iter} was reached before the "
-                                 "optimisation converged (tol); raise max_iter or tol")
-        if best_parameters is not None:
-            self.parameters_ = best_parameters
+                    return
+        if self._stopping_enabled() and n_epochs > 1:
+            monitor.note(f"max_iter={self.max_iter} was reached before the optimisation "
+                         "converged (tol); raise max_iter or tol")
 
-    def _run_lbfgs(self, X, Y, activations, sample_weight, log, task, printer):
-        record = functools.partial(self._record_epoch, n_samples=X.shape[1], printer=printer)
+    def _run_lbfgs(self, X, Y, activations, sample_weight, monitor):
+        record = functools.partial(self._record_epoch, n_samples=X.shape[1], monitor=monitor)
         # SciPy's L-BFGS works on NumPy arrays: the data and the model cross
         # to the host once, and the model goes back at the end.
         xp, device, on_numpy = namespace_and_device(self.parameters_["W1"])
@@ -201,7 +195,12 @@ class FittingMixin:
             result = minimize_lbfgs(to_host(X), to_host(Y), parameters, activations,
                                     sample_weight=to_host(sample_weight), alpha=self.alpha,
                                     max_iter=self.max_iter, max_fun=self.max_fun, tol=self.tol,
-                                    callback=lbfgs_iterations(task, record, self.max_iter))
+                                    callback=monitor.lbfgs_callback(record, self.max_iter))
+        except KeyboardInterrupt:
+            # minimize_lbfgs put back the last completed iteration, which is recorded.
+            monitor.keep_after_interrupt(undone=True)
+            self.best_loss_ = min(self.best_loss_, self.loss_curve_[-1])
+            return
         finally:
             if not on_numpy:
                 self.parameters_ = {k: to_device(v, xp, device) for k, v in parameters.items()}
@@ -210,12 +209,11 @@ class FittingMixin:
         self.best_loss_ = min(self.best_loss_, float(result.fun))
         # SciPy's status 99 is a callback's request to stop, not a failure to converge.
         if result.status not in (0, 99):
-            log.notes.append(f"lbfgs stopped after {result.nit} iterations without converging "
-                             f"(scipy: {str(result.message).strip()}); raise max_iter or "
-                             "max_fun, or scale X (StandardScaler)")
+            monitor.note(f"lbfgs stopped after {result.nit} iterations without converging "
+                         f"(scipy: {str(result.message).strip()}); raise max_iter or "
+                         "max_fun, or scale X (StandardScaler)")
 
-    def _keep_best_after_divergence(self, exc, best_parameters, log, X, Y, activations,
-                                    sample_weight):
+    def _keep_best_after_divergence(self, exc, monitor, X, Y, activations, sample_weight):
         """Return to the best model; the diverged epoch is not recorded.
 
         ``n_iter_``, ``t_``, ``loss_curve_`` and the validation curves count
@@ -226,20 +224,21 @@ class FittingMixin:
         baseline it is compared with, without the L2 term), not the diverged
         epoch's.
         """
+        log = monitor.log
         if self.n_iter_ > log.epoch:  # recorded before its parameters or outputs were checked
             self.n_iter_ -= 1
             self.t_ -= X.shape[1]
             self.loss_curve_.pop()
         del self.validation_loss_curve_[len(self.validation_scores_):]
-        self.parameters_ = best_parameters
+        self.parameters_ = monitor.best_parameters
         loss = engine.LOSSES[engine.LOSS_OF_OUTPUT[activations[-1]]]
         with np.errstate(all="ignore"):
             outputs = to_host(self._outputs(X.T))
             log.final_loss = float(np.average(loss.per_example(outputs.T, to_host(Y)),
                                               weights=to_host(sample_weight)))
         self._optimizer = self._new_optimizer()  # its state holds the divergence
-        log.notes.append(f"{str(exc).rstrip('.')}; the best model so far, by its validation "
-                         "score, is kept")
+        monitor.note(f"{str(exc).rstrip('.')}; the best model so far, by its validation "
+                     "score, is kept")
 
     def _divergence_message(self, what):
         return (f"{what} at iteration {self.n_iter_}: training diverged. "
@@ -247,14 +246,13 @@ class FittingMixin:
                 "'adam', check momentum/beta_1/beta_2; unscaled inputs (use StandardScaler) "
                 "are another common cause.")
 
-    def _record_epoch(self, cost, n_samples, printer):
+    def _record_epoch(self, cost, n_samples, monitor):
         if not np.isfinite(cost):
             raise TrainingDiverged(self._divergence_message(f"The loss became {cost}"))
         self.n_iter_ += 1
         self.t_ += n_samples
         self.loss_curve_.append(cost)
-        if printer is not None:
-            printer(self.n_iter_ - 1, cost)
+        monitor.epoch_recorded(self.n_iter_ - 1, cost)
 
     def _stopping_enabled(self):
         return self.tol is not None or self.early_stopping

@@ -31,7 +31,9 @@ def minimize_lbfgs(X, Y, parameters, activations, *, sample_weight=None, alpha=0
         Course layout.
     Y : ndarray of shape (n_outputs, m)
     parameters : dict
-        The starting point; receives the result, in place.
+        The starting point; receives the result, in place. A
+        ``KeyboardInterrupt`` leaves it at the last completed iteration (the
+        starting point before the first) and goes on.
     activations : list of str
         One per layer.
     sample_weight : ndarray of shape (m,), default=None
@@ -62,14 +64,24 @@ def minimize_lbfgs(X, Y, parameters, activations, *, sample_weight=None, alpha=0
         return cost, np.concatenate([grads["d" + name].ravel() for name in parameters]
                                     ).astype(np.float64)
 
+    # The iterate each iteration ends at: between iterations, the line search
+    # leaves trial points in ``parameters``.
+    last_iterate = _pack(parameters)
+
     def report(intermediate_result):
+        nonlocal last_iterate
+        last_iterate = intermediate_result.x.copy()
         if callback is not None:
             callback(float(intermediate_result.fun))
 
     options = {"maxiter": max_iter, "maxfun": max_fun}
     if tol is not None:
         options["gtol"] = tol
-    result = scipy.optimize.minimize(cost_and_gradient, _pack(parameters), jac=True,
-                                     method="L-BFGS-B", callback=report, options=options)
+    try:
+        result = scipy.optimize.minimize(cost_and_gradient, last_iterate, jac=True,
+                                         method="L-BFGS-B", callback=report, options=options)
+    except KeyboardInterrupt:
+        _unpack_into(parameters, last_iterate)
+        raise
     _unpack_into(parameters, result.x)
     return result

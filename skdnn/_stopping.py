@@ -1,6 +1,7 @@
 """When training stops or fails: patience, divergence, floating-point errors.
 
-Shared by every solver's loop in :mod:`skdnn._base`, and free of estimators.
+Shared by every solver's loop in :mod:`skdnn._fitting` (the log through
+:mod:`skdnn._fit_monitor`), and free of estimators.
 """
 
 import numpy as np

@@ -140,7 +140,8 @@ class RaisesAtEpoch(TaskRecorder):
             raise self.exception
 
 
-@pytest.mark.parametrize("exception", [Boom(), KeyboardInterrupt()])
+# A KeyboardInterrupt keeps the epochs completed instead: see tests/test_interrupt.py.
+@pytest.mark.parametrize("exception", [Boom(), ValueError("a callback's own error")])
 def test_teardown_runs_when_the_fit_raises_and_the_model_is_restored(data, exception):
     X, y = data
     clf = LLayerClassifier(**FAST).fit(X, y)
@@ -154,6 +155,22 @@ def test_teardown_runs_when_the_fit_raises_and_the_model_is_restored(data, excep
     assert not hasattr(clf, "_callback_fit_ctx")
     assert clf.n_iter_ == FAST["max_iter"]
     assert_array_equal(clf.predict_proba(X), before)
+
+
+def test_a_keyboard_interrupt_in_a_hook_keeps_the_epochs_and_tears_down(data):
+    X, y = data
+    clf = LLayerClassifier(**FAST).fit(X, y)
+    recorder = RaisesAtEpoch(KeyboardInterrupt(), epoch=2)
+    clf.set_params(warm_start=True).set_callbacks(recorder)
+    with pytest.warns(UserWarning, match="Training interrupted by user"):
+        clf.fit(X, y)
+    # Epochs 0 to 2 of this fit ran; the fit task ended, then the teardown.
+    assert recorder.calls[-2:] == [("end", "fit#0"), ("teardown",)]
+    assert not hasattr(clf, "_callback_fit_ctx")
+    assert clf.n_iter_ == FAST["max_iter"] + 3
+    expected = LLayerClassifier(**FAST).fit(X, y)
+    expected.set_params(warm_start=True, max_iter=3).fit(X, y)
+    assert_array_equal(clf.predict_proba(X), expected.predict_proba(X))
 
 
 def test_progress_bar_and_scoring_monitor_in_fit_and_partial_fit(data, capsys):
@@ -235,3 +252,53 @@ def test_callbacks_are_not_part_of_the_fitted_state_or_of_model_files(data, tmp_
     loaded = load_model(tmp_path / "model")
     assert not hasattr(loaded, "_skl_callbacks")
     assert_array_equal(loaded.predict_proba(X), clf.predict_proba(X))
+
+
+class TeardownFails(TaskRecorder):
+    def teardown(self, estimator, context):
+        super().teardown(estimator, context)
+        raise Boom("teardown failed")
+
+
+def test_a_teardown_that_raises_rolls_a_first_fit_back_to_unfitted(data):
+    X, y = data
+    clf = LLayerClassifier(**FAST).set_callbacks(TeardownFails())
+    with pytest.raises(Boom, match="teardown failed"):
+        clf.fit(X, y)
+    assert not hasattr(clf, "parameters_") and not hasattr(clf, "n_iter_")
+    assert not hasattr(clf, "n_features_in_")
+
+
+def test_a_teardown_that_raises_puts_back_the_model_from_before_the_fit(data):
+    X, y = data
+    clf = LLayerClassifier(**FAST).fit(X, y)
+    before = clf.predict_proba(X)
+    clf.set_params(warm_start=True).set_callbacks(TeardownFails())
+    with pytest.raises(Boom):
+        clf.fit(X, y)
+    assert clf.n_iter_ == FAST["max_iter"]
+    assert_array_equal(clf.predict_proba(X), before)
+
+
+@pytest.mark.parametrize("library", ["array_api_strict", "torch"])
+def test_scoring_monitor_under_array_api_dispatch(data, library):
+    # The epoch's fitted estimator is copied by the arrays' own library.
+    sklearn = pytest.importorskip("sklearn")
+    xp = pytest.importorskip(library)
+    X, y = data
+    X_xp = xp.asarray(X)
+    monitor = callback.ScoringMonitor(scoring="neg_log_loss")
+    recorder = TaskRecorder()
+    clf = LLayerClassifier(**FAST).set_callbacks(monitor, recorder)
+    with sklearn.config_context(array_api_dispatch=True):
+        clf.fit(X_xp, y)
+        final = clf.predict_proba(X_xp)
+    rows = [row for row in monitor.get_logs().data if row["task_name"] == "epoch"]
+    assert len(rows) == FAST["max_iter"]
+    assert len(recorder.snapshots) == FAST["max_iter"]
+    # Each snapshot is a copy: the last one predicts as the model, the first one not.
+    with sklearn.config_context(array_api_dispatch=True):
+        last = recorder.snapshots[-1].predict_proba(X_xp)
+        first = recorder.snapshots[0].predict_proba(X_xp)
+    assert_array_equal(np.asarray(last), np.asarray(final))
+    assert not np.array_equal(np.asarray(first), np.asarray(final))
