@@ -1,4 +1,4 @@
-"""Do two versions of skdnn train bit-identical NumPy models? ``python -m benchmarks.bit_identity``.
+"""Do two versions of skdnn train the same NumPy models, bit for bit?
 
 A refactoring that promises "NumPy results unchanged" is checked here: both
 versions (the working tree's ``skdnn`` and another one loaded as in

@@ -262,11 +262,7 @@ class BaseLLayer(CallbackSupportMixin, FittedStateMixin, FittingMixin, BaseEstim
         moved = copy.deepcopy(self)
         if hasattr(moved, "parameters_"):
             moved.parameters_ = {k: converter(v) for k, v in moved.parameters_.items()}
-            optimizer = getattr(moved, "_optimizer", None)
-            for state_name in getattr(optimizer, "state_names", ()):
-                state = getattr(optimizer, state_name)
-                if isinstance(state, dict):
-                    state.update({k: converter(v) for k, v in state.items()})
+            engine.convert_state(getattr(moved, "_optimizer", None), converter)
         return moved
 
     def __sklearn_tags__(self):

@@ -149,21 +149,15 @@ class FittingMixin:
         if not self._optimizer_is_current():
             self._optimizer = self._new_optimizer()
         self.parameters_ = {k: to_device(v, xp, device) for k, v in self.parameters_.items()}
-        if self._optimizer is not None:
-            for state_name in self._optimizer.state_names:
-                state = getattr(self._optimizer, state_name)
-                if isinstance(state, dict):
-                    state.update({k: to_device(v, xp, device) for k, v in state.items()})
+        engine.convert_state(self._optimizer, lambda a: to_device(a, xp, device))
         if self.parameters_["W1"].dtype != dtype:
             self.parameters_ = {k: xp.astype(v, dtype) for k, v in self.parameters_.items()}
-            if self._optimizer is not None:
-                engine.cast_state(self._optimizer, dtype)
+            engine.cast_state(self._optimizer, dtype)
 
     def _run_epochs(self, X, Y, activations, dropout, sample_weight, validation, n_epochs, log,
                     task, printer):
         """Train for up to ``n_epochs`` on course-layout ``X``, ``Y``; a callback may stop it."""
-        # Buffers are NumPy's only (see skdnn.engine.namespace).
-        workspace = engine.Workspace() if engine.get_namespace(X) is np else None
+        workspace = engine.workspace_for(X)
         dropout = dropout if any(dropout) else None
         best_parameters = None
         for _ in range(n_epochs):
