@@ -40,19 +40,20 @@ class _ScratchArrays:
         return array
 
 
-def _zeros_on_first_use(state, name, p):
+def _zeros_on_first_use(state, parameters):
     # An optimiser's per-parameter state starts at zero, made at the first
-    # step, where and as ``p`` is.
-    if name not in state:
-        state[name] = get_namespace(p).zeros_like(p)
-    return state[name]
+    # step, where and as each parameter is.
+    for name, p in parameters.items():
+        if name not in state:
+            state[name] = get_namespace(p).zeros_like(p)
+    return state
 
 
-def _exponential_average(average, beta, value, scratch):
+def _exponential_average(xp, average, beta, value, scratch):
     # average = beta average + (1 - beta) value, in place; ``scratch`` (or
     # None) takes (1 - beta) value, and may be ``value`` itself.
     average *= beta
-    average += get_namespace(value).multiply(1 - beta, value, out=scratch)
+    average += xp.multiply(1 - beta, value, out=scratch)
     return average
 
 
@@ -129,12 +130,12 @@ class Momentum:
     def update(self, parameters, grads):
         """Take one step, changing ``parameters`` in place (see :class:`GradientDescent`)."""
         beta = self.beta
+        velocities = _zeros_on_first_use(self.velocities, parameters)
         for name, p in parameters.items():
             dp = grads["d" + name]
             xp = get_namespace(p)
             scratch = self._scratch.like(name, p)
-            v = _exponential_average(_zeros_on_first_use(self.velocities, name, p), beta, dp,
-                                     scratch)
+            v = _exponential_average(xp, velocities[name], beta, dp, scratch)
             if self.nesterov:  # the look-ahead, beta v + (1 - beta) dp
                 ahead = xp.multiply(beta, v, out=self._scratch.like(("ahead", name), p))
                 ahead += xp.multiply(1 - beta, dp, out=scratch)
@@ -194,14 +195,15 @@ class Adam:
         self.t += 1
         b1, b2, t = self.beta_1, self.beta_2, self.t
         lr_t = self.learning_rate * math.sqrt(1 - b2 ** t) / (1 - b1 ** t)
+        first_moments = _zeros_on_first_use(self.first_moments, parameters)
+        second_moments = _zeros_on_first_use(self.second_moments, parameters)
         for name, p in parameters.items():
             g = grads["d" + name]
             xp = get_namespace(p)
             scratch = self._scratch.like(name, p)
-            m = _exponential_average(_zeros_on_first_use(self.first_moments, name, p), b1, g,
+            m = _exponential_average(xp, first_moments[name], b1, g, scratch)
+            v = _exponential_average(xp, second_moments[name], b2, xp.square(g, out=scratch),
                                      scratch)
-            v = _exponential_average(_zeros_on_first_use(self.second_moments, name, p), b2,
-                                     xp.square(g, out=scratch), scratch)
             step = xp.sqrt(v, out=scratch)
             step += self.epsilon
             step = xp.divide(m, step, out=scratch)
