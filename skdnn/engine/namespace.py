@@ -103,7 +103,10 @@ def get_namespace(*arrays):
     return _without_buffers(array_api_compat.array_namespace(*others))
 
 
-_NUMPY_NAMES = ("numpy", "array_api_compat.numpy")
+def _library(xp):
+    # "torch" for array_api_compat.torch, also as scikit-learn vendors it
+    # (sklearn.externals.array_api_compat.torch); "numpy" for NumPy itself.
+    return getattr(xp, "__name__", "").rpartition("array_api_compat.")[2]
 
 
 def is_numpy(xp):
@@ -113,13 +116,13 @@ def is_numpy(xp):
     ----------
     xp : module
         A namespace: this module's :func:`get_namespace`, or scikit-learn's
-        (which may be ``array_api_compat``'s wrapper of NumPy).
+        (which may be its copy of ``array_api_compat``'s wrapper of NumPy).
 
     Returns
     -------
     bool
     """
-    return xp is np or getattr(xp, "__name__", None) in _NUMPY_NAMES
+    return xp is np or _library(xp) == "numpy"
 
 
 def device(array):
@@ -163,11 +166,15 @@ def to_device(array, xp, device):
     import array_api_compat
 
     source = get_namespace(array)
-    if not is_numpy(source) and source.__name__ == xp.__name__:
+    if not is_numpy(source) and _library(source) == _library(xp):
         return array if array_api_compat.device(array) == device else \
             array_api_compat.to_device(array, device)
-    # Between libraries, through the host: NumPy's arrays every library reads.
-    return xp.asarray(to_numpy(array), device=device)
+    # Between libraries, through the host: NumPy's arrays every library reads
+    # (PyTorch only those without negative strides).
+    host = to_numpy(array)
+    if any(stride < 0 for stride in host.strides):
+        host = np.ascontiguousarray(host)
+    return xp.asarray(host, device=device)
 
 
 def move_like(array, reference):
