@@ -167,8 +167,9 @@ def to_device(array, xp, device):
 
     source = get_namespace(array)
     if not is_numpy(source) and _library(source) == _library(xp):
-        return array if array_api_compat.device(array) == device else \
-            array_api_compat.to_device(array, device)
+        if array_api_compat.device(array) == device:
+            return array
+        return array_api_compat.to_device(array, device)
     # Between libraries, through the host: NumPy's arrays every library reads
     # (PyTorch only those without negative strides).
     host = to_numpy(array)
