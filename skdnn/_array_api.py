@@ -1,17 +1,24 @@
-"""Where the estimators' arrays live: scikit-learn's array API dispatch, in one place.
+"""scikit-learn's array API dispatch, for the estimators: the one part of placement that needs it.
 
 With ``sklearn.set_config(array_api_dispatch=True)``, an estimator given
 PyTorch tensors, CuPy arrays or any array API arrays trains and predicts in
-their namespace and on their device. What must stay on the host (labels of
-any type, SciPy's L-BFGS, model files) crosses here, once per fit or call.
+their namespace and on their device. Whether dispatch is on is scikit-learn's
+setting, so the estimators ask scikit-learn for the namespace of their input
+(:func:`namespace_and_device`); everything else about where arrays live
+(devices, moves, "is this NumPy") is :mod:`skdnn.engine.namespace`'s, which
+this module and the estimators ask. What must stay on the host (labels of any
+type, SciPy's L-BFGS, model files) crosses once per fit or call.
 """
 
-import numpy as np
-from sklearn.utils._array_api import _is_numpy_namespace, get_namespace_and_device, move_to
+from sklearn.utils._array_api import get_namespace_and_device
 
 from . import engine
 
-__all__ = ["check_same_namespace", "device_of", "namespace_and_device", "to_device", "to_host"]
+__all__ = ["check_same_namespace", "namespace_and_device", "to_device", "to_host"]
+
+# The estimators' names for the moves of the placement module.
+to_device = engine.to_device
+to_host = engine.to_numpy
 
 
 def namespace_and_device(*arrays):
@@ -20,26 +27,7 @@ def namespace_and_device(*arrays):
     Without dispatch (scikit-learn's default) every input is NumPy's.
     """
     xp, _, device = get_namespace_and_device(*arrays)
-    return xp, device, _is_numpy_namespace(xp)
-
-
-def to_device(array, xp, device):
-    """``array`` (NumPy, or None) moved to namespace ``xp`` and ``device``."""
-    if array is None:
-        return None
-    return move_to(array, xp=xp, device=device)
-
-
-def to_host(array):
-    """``array`` as a NumPy array (None stays None)."""
-    return None if array is None else engine.to_numpy(array)
-
-
-def device_of(array):
-    """The device of ``array`` ("cpu" for NumPy)."""
-    import array_api_compat
-
-    return "cpu" if isinstance(array, np.ndarray) else array_api_compat.device(array)
+    return xp, device, engine.is_numpy(xp)
 
 
 def check_same_namespace(X, estimator, method):
@@ -56,9 +44,9 @@ def check_same_namespace(X, estimator, method):
     """
     W = estimator.parameters_["W1"]
     model_xp, X_xp = engine.get_namespace(W), engine.get_namespace(X)
-    if model_xp is np and X_xp is np:
+    if engine.is_numpy(model_xp) and engine.is_numpy(X_xp):
         return
-    model_device, X_device = device_of(W), device_of(X)
+    model_device, X_device = engine.device(W), engine.device(X)
     if model_xp.__name__ == X_xp.__name__ and model_device == X_device:
         return
     raise ValueError(

@@ -14,7 +14,7 @@ from sklearn.utils.class_weight import compute_class_weight, compute_sample_weig
 from sklearn.utils.multiclass import check_classification_targets, type_of_target
 
 from . import engine
-from ._array_api import device_of, to_device, to_host
+from ._array_api import to_device, to_host
 from ._base import BaseLLayer
 from ._sklearn_names import stochastic_solver
 from ._fitted_state import Binarizer, Fitted, Labels
@@ -331,7 +331,7 @@ class LLayerClassifier(ClassifierMixin, BaseLLayer):
 
     def _labels(self, outputs):
         xp = engine.get_namespace(outputs)
-        if xp is np:
+        if engine.is_numpy(xp):
             return self._label_binarizer.inverse_transform(outputs, threshold=0.5)
         # Outside NumPy: LabelBinarizer's decision, on the outputs' device.
         y_type = self._label_binarizer.y_type_
@@ -342,7 +342,7 @@ class LLayerClassifier(ClassifierMixin, BaseLLayer):
         else:
             index = xp.argmax(outputs, axis=1)
         if self.classes_.dtype.kind in "biuf":
-            return xp.take(to_device(self.classes_, xp, device_of(outputs)), index, axis=0)
+            return xp.take(to_device(self.classes_, xp, engine.device(outputs)), index, axis=0)
         return self.classes_[to_host(index)]  # labels a device cannot hold stay NumPy's
 
     def predict_proba(self, X):

@@ -97,10 +97,7 @@ def move_network(parameters, convert):
 
 def move_optimizer(optimizer, convert):
     """The ``move`` of ``_optimizer``: its per-parameter state converted, in place."""
-    for state_name in getattr(optimizer, "state_names", ()):
-        state = getattr(optimizer, state_name)
-        if isinstance(state, dict):
-            state.update({name: convert(array) for name, array in state.items()})
+    engine.convert_state(optimizer, convert)
     return optimizer
 
 

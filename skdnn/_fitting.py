@@ -139,8 +139,7 @@ class FittingMixin:
 
     def _epoch_loop(self, X, Y, activations, dropout, sample_weight, validation, n_epochs,
                     monitor):
-        # Buffers are NumPy's only (see skdnn.engine.namespace).
-        workspace = engine.Workspace() if engine.get_namespace(X) is np else None
+        workspace = engine.workspace_for(X)
         for _ in range(n_epochs):
             self._optimizer.learning_rate = _schedules.epoch_learning_rate(
                 self.learning_rate, self.decay_rate, self.schedule, self.power_t, self.n_iter_,

@@ -34,20 +34,13 @@ def network_outputs(X, parameters, activations):
     """
     W1 = parameters["W1"]
     xp = engine.get_namespace(W1)
-    on_numpy = xp is np
+    on_numpy = engine.is_numpy(xp)
     dtype = W1.dtype
-    itemsize = np.dtype(dtype).itemsize if on_numpy else 4 if dtype == xp.float32 else 8
+    itemsize = engine.numpy_dtype(W1).itemsize
     L = len(parameters) // 2
     n_outputs = parameters[f"b{L}"].shape[0]
-    if on_numpy:
-        out = np.empty((X.shape[0], n_outputs), dtype=dtype)
-    else:
-        import array_api_compat
-
-        out = xp.empty((X.shape[0], n_outputs), dtype=dtype,
-                       device=array_api_compat.device(W1))
-    # Buffers are NumPy's only (see skdnn.engine.namespace).
-    workspace = engine.Workspace() if on_numpy else None
+    out = xp.empty((X.shape[0], n_outputs), dtype=dtype, device=engine.device(W1))
+    workspace = engine.workspace_for(W1)
     units = sum(parameters[f"b{l}"].shape[0] for l in range(1, L + 1))
     row_bytes = (2 * units + (X.shape[1] if X.dtype != dtype else 0)) * itemsize
     chunk_rows = int(np.clip(PREDICT_CHUNK_BYTES // row_bytes, 256, 65536))
@@ -66,7 +59,7 @@ def network_outputs(X, parameters, activations):
 
 def _all_finite(X):
     xp = engine.get_namespace(X)
-    if xp is np:
+    if engine.is_numpy(xp):
         return np.isfinite(X.data if hasattr(X, "data") and not isinstance(X, np.ndarray)
                            else X).all()
     return bool(xp.all(xp.isfinite(X)))

@@ -277,3 +277,22 @@ def test_sklearn_check_array_api_input(estimator, array_namespace, device_name, 
         check_array_api_input(type(estimator).__name__, estimator, array_namespace,
                               device_name=device_name, dtype_name=dtype_name,
                               check_values=True, check_sample_weight=True)
+
+
+def test_placement_keeps_arrays_where_they_are(ns):
+    # scikit-learn names its namespaces after its own copy of array_api_compat;
+    # an array already in place must not make a round trip through the host.
+    from sklearn.utils._array_api import get_namespace, get_namespace_and_device
+
+    with sklearn.config_context(array_api_dispatch=True):
+        on_device = ns.put(np.arange(3.0))
+        xp, _, device = get_namespace_and_device(on_device)
+        assert engine.to_device(on_device, xp, device) is on_device
+        numpy_xp = get_namespace(np.ones(2))[0]
+    assert engine.is_numpy(numpy_xp)
+    assert engine.is_numpy(xp) == (ns.name == "numpy")
+    host = np.arange(4.0)[::-1]  # negative strides, which PyTorch cannot take
+    moved = engine.to_device(host, xp, device)
+    ns.assert_lives_here(moved)
+    assert_array_equal(engine.to_numpy(moved), host)
+    assert engine.to_device(host, numpy_xp, None) is host  # NumPy's stays itself

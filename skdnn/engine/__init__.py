@@ -18,13 +18,14 @@ from .initializers import (INITIALIZERS, initialize_network, initialize_paramete
                            initialize_parameters_deep)
 from .losses import LOSS_OF_OUTPUT, LOSSES, compute_cost, output_delta
 from .models import L_layer_model, predict, two_layer_model
-from .namespace import get_namespace, is_numpy, take_rows, to_numpy
+from .namespace import (convert_state, device, get_namespace, is_numpy, move_like, numpy_dtype,
+                        take_rows, to_device, to_numpy)
 from .optimizers import OPTIMIZERS, Adam, GradientDescent, Momentum, cast_state, update_parameters
 from .propagation import (L_model_backward, L_model_forward, backward_propagation,
                           forward_propagation, linear_activation_backward,
                           linear_activation_forward, linear_backward, linear_forward)
 from .training import draw_dropout_masks, loss_and_gradients, train_epoch
-from .workspace import Workspace
+from .workspace import NullWorkspace, Workspace, workspace_for
 
 __all__ = [
     "ACTIVATIONS",
@@ -40,10 +41,13 @@ __all__ = [
     "L_model_backward",
     "L_model_forward",
     "Momentum",
+    "NullWorkspace",
     "Workspace",
     "backward_propagation",
     "cast_state",
     "compute_cost",
+    "convert_state",
+    "device",
     "draw_dropout_masks",
     "forward_propagation",
     "get_namespace",
@@ -57,6 +61,8 @@ __all__ = [
     "linear_backward",
     "linear_forward",
     "loss_and_gradients",
+    "move_like",
+    "numpy_dtype",
     "output_delta",
     "predict",
     "relu",
@@ -65,8 +71,10 @@ __all__ = [
     "sigmoid_backward",
     "softmax",
     "take_rows",
+    "to_device",
     "to_numpy",
     "train_epoch",
     "two_layer_model",
     "update_parameters",
+    "workspace_for",
 ]

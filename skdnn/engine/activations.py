@@ -14,7 +14,7 @@ from typing import Callable, NamedTuple
 
 import numpy as np
 
-from .namespace import get_namespace
+from .namespace import get_namespace, is_numpy
 
 __all__ = [
     "ACTIVATIONS",
@@ -50,7 +50,7 @@ def _sigmoid(Z, out=None):
     xp = get_namespace(Z)
     e = xp.exp(-xp.abs(Z))
     positive = Z >= 0
-    if xp is not np:
+    if not is_numpy(xp):
         return xp.where(positive, 1.0 / (1.0 + e), e / (1.0 + e))
     # NumPy computes the second branch only where it is needed, into A.
     A = np.divide(1.0, 1.0 + e, out=out)
@@ -70,7 +70,7 @@ def _relu(Z, out=None):
 
 def _relu_backward(dA, Z, out=None):
     xp = get_namespace(dA, Z)
-    if xp is np:  # NumPy multiplies by the boolean mask without casting it first
+    if is_numpy(xp):  # NumPy multiplies by the boolean mask without casting it first
         return np.multiply(dA, Z > 0, out=out)
     return dA * xp.astype(Z > 0, dA.dtype)
 

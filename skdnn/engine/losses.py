@@ -16,7 +16,7 @@ from typing import Callable, NamedTuple
 
 import numpy as np
 
-from .namespace import get_namespace
+from .namespace import get_namespace, is_numpy
 
 __all__ = ["LOSSES", "LOSS_OF_OUTPUT", "Loss", "compute_cost", "output_delta"]
 
@@ -58,7 +58,7 @@ def _categorical_cross_entropy(AL, Y):
     # at every step: NumPy multiplies in place.)
     xp = get_namespace(AL, Y)
     log_P = xp.log(xp.maximum(AL, float(xp.finfo(AL.dtype).eps)))
-    log_P = xp.multiply(log_P, Y, out=log_P if xp is np else None)
+    log_P = xp.multiply(log_P, Y, out=log_P if is_numpy(xp) else None)
     return -xp.sum(log_P, axis=0)
 
 
@@ -103,7 +103,7 @@ def mean_loss_array(per_example, sample_weight=None):
     if sample_weight is None:
         return xp.sum(per_example) / per_example.shape[0]
     # NumPy's dot is BLAS's, whose sum runs in its own order: kept for NumPy.
-    weighted = (np.dot if xp is np else xp.vecdot)(per_example, sample_weight)
+    weighted = (np.dot if is_numpy(xp) else xp.vecdot)(per_example, sample_weight)
     return weighted / xp.sum(sample_weight)
 
 

@@ -1,4 +1,8 @@
-"""The array library the engine computes with: the namespace of its inputs.
+"""Where arrays live: their library (the namespace), their device, and moves between them.
+
+This module is the one place that knows about array libraries and devices;
+the engine's formulas and the estimators ask it, and nothing else imports
+``array_api_compat``.
 
 Every engine function asks :func:`get_namespace` for ``xp``, the module of its
 arrays, and writes its formula with ``xp.exp``, ``xp.matmul`` and so on. For
@@ -18,7 +22,8 @@ import functools
 
 import numpy as np
 
-__all__ = ["WithoutBuffers", "get_namespace", "is_numpy", "take_rows", "to_numpy"]
+__all__ = ["WithoutBuffers", "convert_state", "device", "get_namespace", "is_numpy", "move_like",
+           "numpy_dtype", "take_rows", "to_device", "to_numpy"]
 
 
 class WithoutBuffers:
@@ -98,9 +103,134 @@ def get_namespace(*arrays):
     return _without_buffers(array_api_compat.array_namespace(*others))
 
 
+def _library(xp):
+    # "torch" for array_api_compat.torch, also as scikit-learn vendors it
+    # (sklearn.externals.array_api_compat.torch); "numpy" for NumPy itself.
+    return getattr(xp, "__name__", "").rpartition("array_api_compat.")[2]
+
+
 def is_numpy(xp):
-    """Whether ``xp`` is NumPy (the namespace with buffers and ``np.errstate``)."""
-    return xp is np
+    """Whether ``xp`` is NumPy (the namespace with buffers and ``np.errstate``).
+
+    Parameters
+    ----------
+    xp : module
+        A namespace: this module's :func:`get_namespace`, or scikit-learn's
+        (which may be its copy of ``array_api_compat``'s wrapper of NumPy).
+
+    Returns
+    -------
+    bool
+    """
+    return xp is np or _library(xp) == "numpy"
+
+
+def device(array):
+    """The device of ``array``: ``"cpu"`` for NumPy arrays and sparse matrices.
+
+    Parameters
+    ----------
+    array : array of any array API library, or sparse matrix
+
+    Returns
+    -------
+    device : str or the library's device object
+    """
+    if is_numpy(get_namespace(array)):
+        return "cpu"
+    import array_api_compat
+
+    return array_api_compat.device(array)
+
+
+def to_device(array, xp, device):
+    """``array`` in namespace ``xp`` on ``device``; unchanged if it is there already.
+
+    Parameters
+    ----------
+    array : array of any array API library, sparse matrix or None
+        ``None`` stays ``None``; a sparse matrix stays itself for NumPy.
+    xp : module
+        The target namespace (NumPy, or an ``array_api_compat`` namespace).
+    device : device
+        The target device, as ``xp`` names it.
+
+    Returns
+    -------
+    array : array of ``xp``
+    """
+    if array is None:
+        return None
+    if is_numpy(xp):
+        return to_numpy(array)
+    import array_api_compat
+
+    source = get_namespace(array)
+    if not is_numpy(source) and _library(source) == _library(xp):
+        if array_api_compat.device(array) == device:
+            return array
+        return array_api_compat.to_device(array, device)
+    # Between libraries, through the host: NumPy's arrays every library reads
+    # (PyTorch only those without negative strides).
+    host = to_numpy(array)
+    if any(stride < 0 for stride in host.strides):
+        host = np.ascontiguousarray(host)
+    return xp.asarray(host, device=device)
+
+
+def move_like(array, reference):
+    """A NumPy ``array`` moved to the namespace and device of ``reference``.
+
+    Parameters
+    ----------
+    array : ndarray
+    reference : array of any array API library
+
+    Returns
+    -------
+    array : array of the namespace of ``reference``
+    """
+    xp = get_namespace(reference)
+    if is_numpy(xp):
+        return array
+    return xp.asarray(array, device=device(reference))
+
+
+def numpy_dtype(array):
+    """The NumPy dtype of ``array``'s floats, whatever its library.
+
+    Parameters
+    ----------
+    array : array of float32 or float64, of any array API library
+
+    Returns
+    -------
+    numpy.dtype
+    """
+    xp = get_namespace(array)
+    if is_numpy(xp):
+        return array.dtype
+    return np.dtype(np.float32 if array.dtype == xp.float32 else np.float64)
+
+
+def convert_state(optimizer, convert):
+    """Apply ``convert`` to each per-parameter array of an optimiser's state, in place.
+
+    Moving a model to another device or dtype is moving its parameters and
+    this state (velocities, moments); the counters stay as they are.
+
+    Parameters
+    ----------
+    optimizer : object or None
+        One of :data:`skdnn.engine.OPTIMIZERS`: the dicts among its
+        ``state_names`` are converted. ``None`` (no optimiser yet) is left.
+    convert : callable
+        Takes one array, returns it converted.
+    """
+    for state_name in getattr(optimizer, "state_names", ()):
+        state = getattr(optimizer, state_name)
+        if isinstance(state, dict):
+            state.update({name: convert(array) for name, array in state.items()})
 
 
 def take_rows(A, index):
@@ -117,11 +247,9 @@ def take_rows(A, index):
     rows : array of the namespace of ``A``
     """
     xp = get_namespace(A)
-    if xp is np:
+    if is_numpy(xp):
         return A[index]
-    import array_api_compat
-
-    return xp.take(A, xp.asarray(index, device=array_api_compat.device(A)), axis=0)
+    return xp.take(A, move_like(index, A), axis=0)
 
 
 def to_numpy(array):
@@ -129,13 +257,14 @@ def to_numpy(array):
 
     Parameters
     ----------
-    array : array of any array API library
+    array : array of any array API library, sparse matrix or None
+        A sparse matrix or ``None`` is returned as it is.
 
     Returns
     -------
     ndarray
     """
-    if isinstance(array, np.ndarray) or _is_sparse(array):
+    if array is None or isinstance(array, np.ndarray) or _is_sparse(array):
         return array
     import array_api_compat
 

@@ -20,7 +20,7 @@ import math
 
 import numpy as np
 
-from .namespace import get_namespace
+from .namespace import convert_state, get_namespace
 
 __all__ = ["OPTIMIZERS", "Adam", "GradientDescent", "Momentum", "cast_state", "update_parameters"]
 
@@ -38,6 +38,23 @@ class _ScratchArrays:
         if array is None or array.shape != p.shape or array.dtype != p.dtype:
             array = self._arrays[name] = np.empty_like(p)
         return array
+
+
+def _zeros_on_first_use(state, parameters):
+    # An optimiser's per-parameter state starts at zero, made at the first
+    # step, where and as each parameter is.
+    for name, p in parameters.items():
+        if name not in state:
+            state[name] = get_namespace(p).zeros_like(p)
+    return state
+
+
+def _exponential_average(xp, average, beta, value, scratch):
+    # average = beta average + (1 - beta) value, in place; ``scratch`` (or
+    # None) takes (1 - beta) value, and may be ``value`` itself.
+    average *= beta
+    average += xp.multiply(1 - beta, value, out=scratch)
+    return average
 
 
 class GradientDescent:
@@ -112,21 +129,16 @@ class Momentum:
 
     def update(self, parameters, grads):
         """Take one step, changing ``parameters`` in place (see :class:`GradientDescent`)."""
+        beta = self.beta
+        velocities = _zeros_on_first_use(self.velocities, parameters)
         for name, p in parameters.items():
             dp = grads["d" + name]
             xp = get_namespace(p)
             scratch = self._scratch.like(name, p)
-            v = self.velocities.get(name)
-            if v is None:
-                v = self.velocities[name] = xp.zeros_like(p)
-            v *= self.beta
-            fresh = xp.multiply(1 - self.beta, dp, out=scratch)
-            v += fresh
-            if self.nesterov:
-                # fresh is (1 - beta) dp, the second term of the look-ahead.
-                ahead = xp.add(fresh, xp.multiply(self.beta, v,
-                                                  out=self._scratch.like(("ahead", name), p)),
-                               out=scratch)
+            v = _exponential_average(xp, velocities[name], beta, dp, scratch)
+            if self.nesterov:  # the look-ahead, beta v + (1 - beta) dp
+                ahead = xp.multiply(beta, v, out=self._scratch.like(("ahead", name), p))
+                ahead += xp.multiply(1 - beta, dp, out=scratch)
                 step = xp.multiply(self.learning_rate, ahead, out=scratch)
             else:
                 step = xp.multiply(self.learning_rate, v, out=scratch)
@@ -183,19 +195,15 @@ class Adam:
         self.t += 1
         b1, b2, t = self.beta_1, self.beta_2, self.t
         lr_t = self.learning_rate * math.sqrt(1 - b2 ** t) / (1 - b1 ** t)
+        first_moments = _zeros_on_first_use(self.first_moments, parameters)
+        second_moments = _zeros_on_first_use(self.second_moments, parameters)
         for name, p in parameters.items():
             g = grads["d" + name]
             xp = get_namespace(p)
             scratch = self._scratch.like(name, p)
-            m = self.first_moments.get(name)
-            if m is None:
-                m = self.first_moments[name] = xp.zeros_like(p)
-                self.second_moments[name] = xp.zeros_like(p)
-            v = self.second_moments[name]
-            m *= b1
-            m += xp.multiply(1 - b1, g, out=scratch)
-            v *= b2
-            v += xp.multiply(1 - b2, xp.square(g, out=scratch), out=scratch)
+            m = _exponential_average(xp, first_moments[name], b1, g, scratch)
+            v = _exponential_average(xp, second_moments[name], b2, xp.square(g, out=scratch),
+                                     scratch)
             step = xp.sqrt(v, out=scratch)
             step += self.epsilon
             step = xp.divide(m, step, out=scratch)
@@ -220,11 +228,7 @@ def cast_state(optimizer, dtype):
         One of :data:`OPTIMIZERS`; the dicts among its ``state_names`` are cast.
     dtype : numpy.dtype
     """
-    for state_name in optimizer.state_names:
-        state = getattr(optimizer, state_name)
-        if isinstance(state, dict):
-            for name, array in state.items():
-                state[name] = get_namespace(array).astype(array, dtype, copy=False)
+    convert_state(optimizer, lambda array: get_namespace(array).astype(array, dtype, copy=False))
 
 
 def update_parameters(parameters, grads, learning_rate):

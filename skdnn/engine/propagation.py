@@ -14,7 +14,8 @@ A layer's cache is ``(linear_cache, activation_cache)`` with
 import numpy as np
 
 from .activations import ACTIVATIONS
-from .namespace import get_namespace
+from .namespace import get_namespace, is_numpy
+from .workspace import buffers
 
 __all__ = [
     "L_model_backward",
@@ -34,7 +35,7 @@ def _matmul(a, b, out=None):
     # as does every namespace but NumPy.
     if out is None or not (isinstance(a, np.ndarray) and isinstance(b, np.ndarray)):
         product = a @ b
-        return np.asarray(product) if get_namespace(a, b) is np else product
+        return np.asarray(product) if is_numpy(get_namespace(a, b)) else product
     return np.matmul(a, b, out=out)
 
 
@@ -74,7 +75,7 @@ def linear_forward(A, W, b, out=None):
         ``(A, W, b)``.
     """
     Z = _matmul(W, A, out=out)
-    Z = get_namespace(Z).add(Z, b, out=None if out is None else Z)
+    Z = get_namespace(Z).add(Z, b, out=out)
     return Z, (A, W, b)
 
 
@@ -128,17 +129,16 @@ def forward_propagation(X, parameters, activations, dropout_masks=None, workspac
     caches : list of tuple
         One cache per layer, see :func:`linear_activation_forward`.
     """
+    workspace = buffers(workspace)
     L = len(parameters) // 2
-    m = X.shape[1]
     A = X
     caches = []
     for l in range(1, L + 1):
         W, b = parameters[f"W{l}"], parameters[f"b{l}"]
-        out = None if workspace is None else workspace.layer_outputs(l, W.shape[0], m, W.dtype)
+        out = workspace.layer_outputs(l, W.shape[0], X.shape[1], W.dtype)
         A, cache = linear_activation_forward(A, W, b, activations[l - 1], out=out)
         if dropout_masks is not None and l < L and dropout_masks[l - 1] is not None:
-            A = get_namespace(A).multiply(A, dropout_masks[l - 1],
-                                          out=None if out is None else A)
+            A = get_namespace(A).multiply(A, dropout_masks[l - 1], out=workspace.in_place(A))
         caches.append(cache)
     return A, caches
 
@@ -155,7 +155,7 @@ def _parameter_gradients(dZ, A_prev, out=None):
     return dW, db
 
 
-def linear_backward(dZ, cache, out=None):
+def linear_backward(dZ, cache, out=None, *, input_gradient=True):
     """Linear part of a layer backward.
 
     ``dW = (1/m) dZ A_prev^T``, ``db = (1/m) sum(dZ, axis=1, keepdims=True)``,
@@ -168,21 +168,24 @@ def linear_backward(dZ, cache, out=None):
         ``(A_prev, W, b)`` from :func:`linear_forward`.
     out : tuple of three ndarrays, default=None
         Buffers for ``dA_prev``, ``dW`` and ``db``.
+    input_gradient : bool, default=True
+        Whether to compute ``dA_prev``; the first layer's, ``dA0``, is never
+        needed to train.
 
     Returns
     -------
-    dA_prev : ndarray of shape (n_{l-1}, m)
+    dA_prev : ndarray of shape (n_{l-1}, m), or None without ``input_gradient``
     dW : ndarray of shape (n_l, n_{l-1})
     db : ndarray of shape (n_l, 1)
     """
     A_prev, W, _ = cache
     dA_out, dW_out, db_out = (None, None, None) if out is None else out
     dW, db = _parameter_gradients(dZ, A_prev, out=(dW_out, db_out))
-    dA_prev = _matmul(W.T, dZ, out=dA_out)
+    dA_prev = _matmul(W.T, dZ, out=dA_out) if input_gradient else None
     return dA_prev, dW, db
 
 
-def linear_activation_backward(dA, cache, activation, out=None):
+def linear_activation_backward(dA, cache, activation, out=None, *, input_gradient=True):
     """One layer backward: the activation's backward, then :func:`linear_backward`.
 
     Parameters
@@ -195,25 +198,28 @@ def linear_activation_backward(dA, cache, activation, out=None):
         Key of :data:`skdnn.engine.ACTIVATIONS`.
     out : tuple of three ndarrays, default=None
         Buffers for ``dA_prev``, ``dW`` and ``db``; ``dZ`` then overwrites ``dA``.
+    input_gradient : bool, default=True
+        Whether to compute ``dA_prev`` (see :func:`linear_backward`).
 
     Returns
     -------
-    dA_prev : ndarray of shape (n_{l-1}, m)
+    dA_prev : ndarray of shape (n_{l-1}, m), or None without ``input_gradient``
     dW : ndarray of shape (n_l, n_{l-1})
     db : ndarray of shape (n_l, 1)
     """
     linear_cache, activation_cache = cache
-    dZ = ACTIVATIONS[activation].backward(dA, activation_cache, out=None if out is None else dA)
-    return linear_backward(dZ, linear_cache, out=out)
+    dZ_out = None if out is None else dA
+    dZ = ACTIVATIONS[activation].backward(dA, activation_cache, out=dZ_out)
+    return linear_backward(dZ, linear_cache, out=out, input_gradient=input_gradient)
 
 
 def backward_propagation(dAL, caches, activations, dropout_masks=None, workspace=None):
     """Backward pass through every layer: the gradients of the parameters.
 
-    Each layer is :func:`linear_activation_backward`, except that the first
-    stops at ``dW1`` and ``db1``: the gradient with respect to the input,
-    ``dA0``, is never needed to train and would cost a product as large as
-    the first layer's (:func:`L_model_backward`, the course's, computes it).
+    Each layer is :func:`linear_activation_backward`; the first stops at
+    ``dW1`` and ``db1``: the gradient with respect to the input, ``dA0``, is
+    never needed to train and would cost a product as large as the first
+    layer's (:func:`L_model_backward`, the course's, computes it).
 
     Parameters
     ----------
@@ -236,22 +242,16 @@ def backward_propagation(dAL, caches, activations, dropout_masks=None, workspace
     grads : dict
         ``dW{l}`` and ``db{l}`` for every layer.
     """
+    workspace = buffers(workspace)
     grads = {}
     dA = dAL
     for l in range(len(caches), 0, -1):
-        linear_cache, Z = caches[l - 1]
-        A_prev, W, _ = linear_cache
-        gradients_out = None if workspace is None else workspace.parameter_gradients(l, W)
-        dZ = ACTIVATIONS[activations[l - 1]].backward(dA, Z, out=None if workspace is None else dA)
-        grads[f"dW{l}"], grads[f"db{l}"] = _parameter_gradients(dZ, A_prev, out=gradients_out)
-        if l == 1:
-            break
-        dA_out = None if workspace is None else workspace.activation_gradient(
-            l - 1, W.shape[1], A_prev.shape[1], W.dtype)
-        dA = _matmul(W.T, dZ, out=dA_out)
-        if dropout_masks is not None and dropout_masks[l - 2] is not None:
-            dA = get_namespace(dA).multiply(dA, dropout_masks[l - 2],
-                                            out=None if workspace is None else dA)
+        (_, W, _), _ = caches[l - 1]
+        dA, grads[f"dW{l}"], grads[f"db{l}"] = linear_activation_backward(
+            dA, caches[l - 1], activations[l - 1], out=workspace.layer_gradients(l, W, dA),
+            input_gradient=l > 1)
+        if l > 1 and dropout_masks is not None and dropout_masks[l - 2] is not None:
+            dA = get_namespace(dA).multiply(dA, dropout_masks[l - 2], out=workspace.in_place(dA))
     return grads
 
 

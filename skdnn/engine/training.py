@@ -10,8 +10,9 @@ L-BFGS solver all go through :func:`loss_and_gradients`.
 import numpy as np
 
 from .losses import LOSS_OF_OUTPUT, LOSSES, mean_loss_array, output_delta
-from .namespace import get_namespace, to_numpy
+from .namespace import get_namespace, is_numpy, move_like, numpy_dtype, to_numpy
 from .propagation import backward_propagation, forward_propagation
+from .workspace import buffers
 
 __all__ = ["draw_dropout_masks", "loss_and_gradients", "train_epoch"]
 
@@ -56,10 +57,10 @@ def loss_and_gradients(X, Y, parameters, activations, *, sample_weight=None, alp
     xp = get_namespace(AL)
     loss = LOSSES[LOSS_OF_OUTPUT[activations[-1]]]
     cost = mean_loss_array(loss.per_example(AL, Y), sample_weight)
-    if xp is np:
+    if is_numpy(xp):
         cost = float(cost)
-    out = None if workspace is None else workspace.output_delta(*AL.shape, AL.dtype)
-    dZL = output_delta(AL, Y, sample_weight, out=out)
+    dZL = output_delta(AL, Y, sample_weight, out=buffers(workspace).output_delta(*AL.shape,
+                                                                                 AL.dtype))
     grads = backward_propagation(dZL, caches, [*activations[:-1], "identity"], dropout_masks,
                                  workspace)
     if alpha:
@@ -68,7 +69,7 @@ def loss_and_gradients(X, Y, parameters, activations, *, sample_weight=None, alp
         for l in range(1, len(caches) + 1):
             W = parameters[f"W{l}"]
             # NumPy's vdot is BLAS's sum of squares, in its own order.
-            squares += float(np.vdot(W, W)) if xp is np else xp.sum(W * W)
+            squares += float(np.vdot(W, W)) if is_numpy(xp) else xp.sum(W * W)
             grads[f"dW{l}"] += (alpha / total_weight) * W
         cost += 0.5 * alpha * squares / total_weight
     return cost, grads
@@ -100,27 +101,10 @@ def draw_dropout_masks(rng, parameters, m, rates):
             masks.append(None)
             continue
         W = parameters[f"W{l}"]
-        dtype = _numpy_dtype(W)
+        dtype = numpy_dtype(W)
         keep = rng.rand(W.shape[0], m) >= rate
-        masks.append(_like(keep.astype(dtype) / dtype.type(1 - rate), W))
+        masks.append(move_like(keep.astype(dtype) / dtype.type(1 - rate), W))
     return masks
-
-
-def _numpy_dtype(array):
-    xp = get_namespace(array)
-    if xp is np:
-        return array.dtype
-    return np.dtype(np.float32 if array.dtype == xp.float32 else np.float64)
-
-
-def _like(array, reference):
-    # A NumPy array moved to the namespace and device of ``reference``.
-    xp = get_namespace(reference)
-    if xp is np:
-        return array
-    import array_api_compat
-
-    return xp.asarray(array, device=array_api_compat.device(reference))
 
 
 def _batches(m, batch_size, shuffle, rng, X):
@@ -131,7 +115,7 @@ def _batches(m, batch_size, shuffle, rng, X):
         yield slice(None), slice(None)
         return
     order = rng.permutation(m) if shuffle else np.arange(m)
-    on_device = _like(order, X)
+    on_device = move_like(order, X)
     for start in range(0, m, batch_size):
         stop = min(start + batch_size, m)  # the array API leaves longer slices undefined
         yield order[start:stop], on_device[start:stop]
@@ -143,16 +127,24 @@ def _columns(A, index):
     if isinstance(index, slice):
         return A
     xp = get_namespace(A)
-    if xp is np:
+    if is_numpy(xp):
         return A[:, index]
     return xp.take(A.T, index, axis=0).T
+
+
+def _entries(a, index):
+    # Entries ``index`` of the 1-d ``a`` (sample weights), where ``a`` lives.
+    if isinstance(index, slice):
+        return a
+    xp = get_namespace(a)
+    return a[index] if is_numpy(xp) else xp.take(a, index, axis=0)
 
 
 def _batch_columns(X, index, workspace):
     if isinstance(index, slice):
         return X
     if not isinstance(X, np.ndarray):
-        return X[:, index] if get_namespace(X) is np else _columns(X, index)
+        return X[:, index] if is_numpy(get_namespace(X)) else _columns(X, index)
     # X is the transposed view of the (m, n) array the estimator holds. Its
     # rows are gathered from the array as it lies into one reused C-ordered
     # buffer: the same batch, bit for bit, whatever the layout of X, and no
@@ -209,31 +201,25 @@ def train_epoch(X, Y, parameters, activations, optimizer, *, batch_size=None, sh
         with one batch, the cost before the step, as the course records it.
         A batch whose sample weights are all zero is skipped.
     """
-    m = X.shape[1]
-    xp = get_namespace(X)
     # The weights' sums decide which batches count: read on the host, once.
     host_weight = None if sample_weight is None else to_numpy(sample_weight)
     costs, weights = [], []
-    for index, index_on_device in _batches(m, batch_size, shuffle, rng, X):
-        Xb = _batch_columns(X, index if xp is np else index_on_device, workspace)
-        Yb = _columns(Y, index if xp is np else index_on_device)
-        wb = None
-        if sample_weight is not None:
-            if not host_weight[index].any():
-                continue  # a fully masked batch has no loss to follow: no step, no draw
-            wb = (sample_weight[index] if xp is np
-                  else xp.take(sample_weight, index_on_device, axis=0)
-                  if not isinstance(index, slice) else sample_weight)
-        nb = Xb.shape[1]
+    # For NumPy the index where X lives is the host's index itself.
+    for host_index, index in _batches(X.shape[1], batch_size, shuffle, rng, X):
+        if host_weight is not None and not host_weight[host_index].any():
+            continue  # a fully masked batch has no loss to follow: no step, no draw
+        Xb, Yb = _batch_columns(X, index, workspace), _columns(Y, index)
+        wb = None if sample_weight is None else _entries(sample_weight, index)
         masks = None
         if dropout is not None and any(dropout):
-            masks = draw_dropout_masks(rng, parameters, nb, dropout)
+            masks = draw_dropout_masks(rng, parameters, Xb.shape[1], dropout)
         cost, grads = loss_and_gradients(Xb, Yb, parameters, activations, sample_weight=wb,
                                          alpha=alpha, dropout_masks=masks, workspace=workspace)
         optimizer.update(parameters, grads)
         costs.append(cost)
-        weights.append(nb if wb is None else float(host_weight[index].sum()))
-    if xp is not np and costs:
+        weights.append(Xb.shape[1] if wb is None else float(host_weight[host_index].sum()))
+    xp = get_namespace(X)
+    if not is_numpy(xp) and costs:
         costs = to_numpy(xp.stack(costs)).astype(np.float64).tolist()  # one wait per epoch
     if len(costs) == 1:
         return costs[0]

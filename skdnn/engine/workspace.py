@@ -5,11 +5,70 @@ A training step creates :math:`Z^{[l]}`, :math:`A^{[l]}`, :math:`dA^{[l]}`,
 hands out the same arrays at every step instead, by what they hold: the
 propagation code asks for "layer ``l``'s ``Z`` and ``A``", never for a key,
 so the names of the buffers are spelled here and nowhere else.
+
+Only NumPy computes into given arrays. For every other library, and
+wherever no workspace is given, the formulas get a :class:`NullWorkspace`,
+which answers every request with ``None`` ("make a new array"): the
+propagation code is written once and never asks which of the two it has.
 """
 
 import numpy as np
 
-__all__ = ["Workspace"]
+from .namespace import get_namespace, is_numpy
+
+__all__ = ["NullWorkspace", "Workspace", "workspace_for"]
+
+
+class NullWorkspace:
+    """A workspace without buffers: every request is answered with ``None``.
+
+    NumPy's ``out=None``, and an ``out`` of ``None`` in the engine's
+    functions, mean "return a new array", so formulas given this workspace
+    allocate as the course's code does.
+    """
+
+    def layer_outputs(self, l, n_units, m, dtype):
+        """``None``: see :meth:`Workspace.layer_outputs`."""
+        return None
+
+    def layer_gradients(self, l, W, dA):
+        """``None``: see :meth:`Workspace.layer_gradients`."""
+        return None
+
+    def in_place(self, array):
+        """``None``: see :meth:`Workspace.in_place`."""
+        return None
+
+    def output_delta(self, n_outputs, m, dtype):
+        """``None``: see :meth:`Workspace.output_delta`."""
+        return None
+
+    def batch_rows(self, n_rows, n_features, dtype):
+        """``None``: see :meth:`Workspace.batch_rows`."""
+        return None
+
+
+NO_BUFFERS = NullWorkspace()
+
+
+def workspace_for(array):
+    """A new :class:`Workspace` for NumPy arrays, a :class:`NullWorkspace` for others.
+
+    Parameters
+    ----------
+    array : array or sparse matrix
+        The data that will be trained on or predicted for.
+
+    Returns
+    -------
+    workspace : Workspace or NullWorkspace
+    """
+    return Workspace() if is_numpy(get_namespace(array)) else NullWorkspace()
+
+
+def buffers(workspace):
+    """``workspace``, or the :class:`NullWorkspace` for ``None``."""
+    return NO_BUFFERS if workspace is None else workspace
 
 
 class Workspace:
@@ -49,6 +108,46 @@ class Workspace:
         """
         return (self._examples(("Z", l), n_units, m, dtype),
                 self._examples(("A", l), n_units, m, dtype))
+
+    def layer_gradients(self, l, W, dA):
+        """Buffers for layer ``l``'s backward step (``out`` of ``linear_activation_backward``).
+
+        The step's ``dZ`` overwrites ``dA`` (which must be a buffer of this
+        workspace, or an array the caller gives up).
+
+        Parameters
+        ----------
+        l : int
+            Layer number, 1 to L.
+        W : ndarray of shape (n_l, n_{l-1})
+            The layer's weights (for the shapes and dtype).
+        dA : ndarray of shape (n_l, m)
+            The gradient with respect to the layer's activations.
+
+        Returns
+        -------
+        dA_prev : ndarray of shape (n_{l-1}, m) or None
+            ``None`` for the first layer, whose ``dA0`` is not computed.
+        dW : ndarray of shape (n_l, n_{l-1})
+        db : ndarray of shape (n_l, 1)
+        """
+        dA_prev = None if l == 1 else self.activation_gradient(l - 1, W.shape[1], dA.shape[1],
+                                                                W.dtype)
+        return (dA_prev, *self.parameter_gradients(l, W))
+
+    def in_place(self, array):
+        """The buffer for a result that overwrites its operand: ``array`` itself.
+
+        Parameters
+        ----------
+        array : ndarray
+            A buffer of this workspace.
+
+        Returns
+        -------
+        array : ndarray
+        """
+        return array
 
     def activation_gradient(self, l, n_units, m, dtype):
         """Buffer for ``dA`` of layer ``l``, of shape ``(n_units, m)``.
