@@ -276,6 +276,16 @@ CORRUPTIONS = {
     "random key of another dtype": ("binary", tensors(lambda t: t.update(
         {"_random_state.key": t["_random_state.key"].astype(np.int64)})), True,
         "_random_state.key has dtype int64"),
+    "a fitted attribute twice": ("binary", metadata(lambda m: m.update(
+        fitted_state='{"n_iter_": 5, ' + m["fitted_state"][1:])), True,
+        "the key 'n_iter_' appears twice"),
+    "a hyperparameter twice": ("binary", metadata(lambda m: m.update(
+        hyperparameters='{"max_iter": 5, ' + m["hyperparameters"][1:])), True,
+        "the key 'max_iter' appears twice"),
+    "a class weight twice": ("binary", hyper(lambda h: h.update(
+        class_weight={"__dict__": [[0, 1.0], [0, 2.0]]})), True, "dict has a key twice"),
+    "learning rate of 401 digits": ("binary", hyper(lambda h: h.update(learning_rate=10**400)),
+                                    True, "the integer '1000.* is outside int64"),
     "pickle in a tensor": ("binary", tensors(lambda t: t.update(
         estimator_pickle=np.frombuffer(pickle.dumps({"W1": 1}), np.uint8).copy())), True,
         r"unexpected arrays \['estimator_pickle'\]"),
