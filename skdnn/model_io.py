@@ -13,7 +13,6 @@ rebuilds its own fitted state (``skdnn._fitted_state``).
 import errno
 import hashlib
 import json
-import math
 import os
 import re
 import secrets
@@ -22,7 +21,6 @@ import stat
 import tempfile
 import warnings
 from contextlib import suppress
-from numbers import Integral, Real
 
 import numpy as np
 import safetensors
@@ -31,6 +29,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from . import _schedules
 from ._classifier import LLayerClassifier
+from ._hyperparameters_json import decode_hyperparameters, encode_hyperparameter
 from ._model_file_reading import HeaderError, copy_up_to, parse_json, read_header
 from ._regressor import LLayerRegressor
 
@@ -136,13 +135,13 @@ def save_model(estimator, path):
         warnings.warn("random_state is a RandomState instance, which a model file cannot hold: "
                       "random_state=None is saved instead.", UserWarning, stacklevel=2)
         params["random_state"] = None
-    hyperparameters = json.dumps({key: _encode(value, key) for key, value in params.items()},
-                                 allow_nan=False)
+    hyperparameters = json.dumps({key: encode_hyperparameter(value, key)
+                                  for key, value in params.items()}, allow_nan=False)
     state, arrays = estimator._export_fitted_state()
     fitted_state = json.dumps(state, allow_nan=False)
     try:
         # What the file will hold, checked as load_model will check it.
-        type(estimator)._from_fitted_state(_decode_hyperparameters(json.loads(hyperparameters)),
+        type(estimator)._from_fitted_state(decode_hyperparameters(json.loads(hyperparameters)),
                                            json.loads(fitted_state), arrays)
     except (ValueError, TypeError) as exc:
         raise ValueError(f"{name} cannot be saved, its fitted state is inconsistent: "
@@ -365,7 +364,7 @@ def _read(path, source):
         _fail(source, "its SHA-256 checksum does not match its content: the file is damaged")
     try:
         cls = _ESTIMATORS[metadata["estimator"]]
-        params = _decode_hyperparameters(parse_json(metadata["hyperparameters"]))
+        params = decode_hyperparameters(parse_json(metadata["hyperparameters"]))
         state = parse_json(metadata["fitted_state"])
         estimator = cls._from_fitted_state(params, state, tensors)
     except (ValueError, TypeError) as exc:
@@ -401,66 +400,3 @@ def _check_metadata(metadata, source):
     if metadata["estimator"] not in _ESTIMATORS:
         _fail(source, f"unknown estimator type {metadata['estimator'][:40]!r}; skdnn model "
                       f"files hold one of {sorted(_ESTIMATORS)}")
-
-
-# --- hyperparameters as JSON ---
-
-def _encode(value, name):
-    """JSON form of a hyperparameter; tuples, arrays and dicts are tagged to come back alike."""
-    if value is None or isinstance(value, (bool, str)):
-        return value
-    if isinstance(value, np.bool_):
-        return bool(value)
-    if isinstance(value, Integral):
-        return int(value)
-    if isinstance(value, Real):
-        value = float(value)
-        return value if math.isfinite(value) else {"__float__": str(value)}
-    if isinstance(value, list):
-        return [_encode(v, name) for v in value]
-    if isinstance(value, tuple):
-        return {"__tuple__": [_encode(v, name) for v in value]}
-    if isinstance(value, np.ndarray) and value.dtype.kind in "biuf":
-        return {"__ndarray__": _encode(value.tolist(), name), "dtype": value.dtype.str}
-    if isinstance(value, dict):
-        # JSON keys are strings only; pairs keep class labels such as 0 and "0" apart.
-        return {"__dict__": [[_encode(k, name), _encode(v, name)] for k, v in value.items()]}
-    raise ValueError(f"Hyperparameter {name}={value!r} of type {type(value).__name__} cannot be "
-                     "stored in a model file (only None, bool, numbers, str, and lists, "
-                     "tuples, numeric arrays and dicts of them).")
-
-
-def _decode_hyperparameters(stored):
-    if not isinstance(stored, dict):
-        raise ValueError("the hyperparameters are not a JSON object")
-    return {key: _decode(value) for key, value in stored.items()}
-
-
-def _decode(value):
-    """Inverse of :func:`_encode`; any other JSON object is refused."""
-    if isinstance(value, list):
-        return [_decode(v) for v in value]
-    if not isinstance(value, dict):
-        return value
-    if value.keys() == {"__float__"} and value["__float__"] in ("inf", "-inf", "nan"):
-        return float(value["__float__"])
-    if value.keys() == {"__tuple__"} and isinstance(value["__tuple__"], list):
-        return tuple(_decode(v) for v in value["__tuple__"])
-    if value.keys() == {"__ndarray__", "dtype"} and isinstance(value["dtype"], str) \
-            and len(value["dtype"]) <= 8:
-        dtype = np.dtype(value["dtype"])
-        if dtype.kind not in "biuf":
-            raise ValueError(f"a hyperparameter array has dtype {dtype}, not a numeric one")
-        return np.asarray(_decode(value["__ndarray__"]), dtype=dtype)
-    if value.keys() == {"__dict__"} and isinstance(value["__dict__"], list):
-        pairs = [_decode(p) for p in value["__dict__"]]
-        if not all(isinstance(p, list) and len(p) == 2 and
-                   isinstance(p[0], (str, int, float, bool, type(None))) for p in pairs):
-            raise ValueError("a hyperparameter dict is not stored as [key, value] pairs with "
-                             "scalar keys")
-        stored = dict(pairs)
-        if len(stored) != len(pairs):
-            raise ValueError("a hyperparameter dict has a key twice")
-        return stored
-    raise ValueError(f"a hyperparameter is an unexpected JSON object with keys "
-                     f"{sorted(value)[:5]}")
