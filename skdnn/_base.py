@@ -207,9 +207,9 @@ class BaseLLayer(CallbackSupportMixin, FittedStateMixin, FittingMixin, BaseEstim
 
     def _optimizer_is_current(self):
         """Whether the kept optimiser is the one ``solver`` and its settings ask for now."""
-        if self.solver == "lbfgs":
-            return True
         optimizer = getattr(self, "_optimizer", None)
+        if self.solver == "lbfgs":  # none: the state of an earlier solver is dropped
+            return optimizer is None
         return (type(optimizer) is engine.OPTIMIZERS[self.solver]
                 and all(getattr(optimizer, k) == v
                         for k, v in self._optimizer_settings().items()))

@@ -77,8 +77,12 @@ class _Arrays:
 
 # --- kinds: dump(value, name, arrays, estimator) -> JSON; load(stored, name, arrays, estimator) ---
 
+MAX_COUNT = 2**53 - 1
+"""int: the largest count a model file may hold; up to it, a float holds every count exactly."""
+
+
 class Count:
-    """An int of at least ``minimum``."""
+    """An int from ``minimum`` to :data:`MAX_COUNT`."""
 
     optional = False
 
@@ -89,8 +93,10 @@ class Count:
         return int(value)
 
     def load(self, stored, name, arrays, estimator):
-        if isinstance(stored, bool) or not isinstance(stored, int) or stored < self.minimum:
-            raise ValueError(f"{name} must be an integer >= {self.minimum}, got {_short(stored)}")
+        if isinstance(stored, bool) or not isinstance(stored, int) \
+                or not self.minimum <= stored <= MAX_COUNT:
+            raise ValueError(f"{name} must be an integer from {self.minimum} to 2**53 - 1, "
+                             f"got {_short(stored)}")
         return stored
 
 
@@ -244,6 +250,8 @@ class OptimizerState:
                     raise ValueError(f"{name}.{key} must list distinct parameter names")
                 value = {p: arrays.take(f"{name}.{key}.{p}", parameters[p].shape,
                                         (parameters[p].dtype,)) for p in value}
+            elif isinstance(getattr(optimizer, key), Integral):  # a step count
+                value = Count().load(value, f"{name}.{key}", arrays, estimator)
             elif not _is_finite_number(value) or value < 0:
                 raise ValueError(f"{name}.{key} must be a finite number >= 0, "
                                  f"got {_short(value)}")

@@ -50,7 +50,8 @@ def epoch_learning_rate(learning_rate, decay_rate, schedule, power_t, n_epochs, 
     """
     rate = learning_rate / (1 + decay_rate * (n_epochs // decay_interval))
     if schedule == "invscaling":
-        rate /= (n_samples_seen + 1) ** power_t
+        # In floats: an int power_t would make an exact integer power, unbounded in size.
+        rate /= (n_samples_seen + 1) ** float(power_t)
     elif schedule == "adaptive":
         rate /= ADAPTIVE_DIVISOR ** n_divisions
     return rate

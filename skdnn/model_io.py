@@ -10,24 +10,27 @@ allocated. This module knows the file format only; each estimator exports and
 rebuilds its own fitted state (``skdnn._fitted_state``).
 """
 
+import errno
 import hashlib
 import json
-import math
 import os
+import re
 import secrets
 import shutil
 import stat
 import tempfile
 import warnings
 from contextlib import suppress
-from numbers import Integral, Real
 
 import numpy as np
 import safetensors
 import safetensors.numpy
 from sklearn.utils.validation import check_is_fitted
 
+from . import _schedules
 from ._classifier import LLayerClassifier
+from ._hyperparameters_json import decode_hyperparameters, encode_hyperparameter
+from ._model_file_reading import HeaderError, copy_up_to, parse_json, read_header
 from ._regressor import LLayerRegressor
 
 __all__ = ["FORMAT_VERSION", "MAX_HEADER_BYTES", "ModelFileError", "load_model", "save_model"]
@@ -45,6 +48,8 @@ _METADATA_KEYS = {"format", "format_version", "skdnn_version", "estimator", "hyp
 # The parser reads this much of any failure: enough to say what is wrong, never a huge value.
 _MAX_DETAIL = 300
 _UNREADABLE = (safetensors.SafetensorError, ValueError, TypeError, KeyError, OverflowError)
+# The longest file name where a folder's limit is unknown (os.pathconf's PC_NAME_MAX).
+_DEFAULT_NAME_MAX = 255
 
 
 class ModelFileError(ValueError):
@@ -76,14 +81,20 @@ def save_model(estimator, path):
     ----------
     estimator : LLayerClassifier or LLayerRegressor
         A fitted estimator; not a subclass or a pipeline (use joblib there).
-    path : str, path-like or writable binary file object
-        Where to write; an existing file is replaced. A file object receives
+    path : str, bytes, path-like or writable binary file object
+        Where to write; an existing file is replaced. A bytes path is decoded
+        with :func:`os.fsdecode`, as :func:`open` does. A file object receives
         the bytes once they have been verified in a temporary file.
 
     Raises
     ------
     TypeError
-        When ``estimator`` is not an ``LLayerClassifier`` or ``LLayerRegressor``.
+        When ``estimator`` is not an ``LLayerClassifier`` or ``LLayerRegressor``,
+        or ``path`` is neither a path nor an object with a ``write`` method.
+    OSError
+        When the file cannot be written (a missing folder, no permission, a
+        full disk); the error names ``path``, and a previous file there is
+        left unchanged.
     sklearn.exceptions.NotFittedError
         When ``estimator`` is not fitted.
     ValueError
@@ -117,19 +128,20 @@ def save_model(estimator, path):
     if _ESTIMATORS.get(name) is not type(estimator):
         raise TypeError(f"save_model saves LLayerClassifier and LLayerRegressor estimators, "
                         f"got {type(estimator).__module__}.{type(estimator).__qualname__}.")
+    path = _path_or_file(path, "save_model", "write")
     check_is_fitted(estimator)
     params = estimator.get_params(deep=False)
     if isinstance(params.get("random_state"), np.random.RandomState):
         warnings.warn("random_state is a RandomState instance, which a model file cannot hold: "
                       "random_state=None is saved instead.", UserWarning, stacklevel=2)
         params["random_state"] = None
-    hyperparameters = json.dumps({key: _encode(value, key) for key, value in params.items()},
-                                 allow_nan=False)
+    hyperparameters = json.dumps({key: encode_hyperparameter(value, key)
+                                  for key, value in params.items()}, allow_nan=False)
     state, arrays = estimator._export_fitted_state()
     fitted_state = json.dumps(state, allow_nan=False)
     try:
         # What the file will hold, checked as load_model will check it.
-        type(estimator)._from_fitted_state(_decode_hyperparameters(json.loads(hyperparameters)),
+        type(estimator)._from_fitted_state(decode_hyperparameters(json.loads(hyperparameters)),
                                            json.loads(fitted_state), arrays)
     except (ValueError, TypeError) as exc:
         raise ValueError(f"{name} cannot be saved, its fitted state is inconsistent: "
@@ -141,8 +153,8 @@ def save_model(estimator, path):
                 "skdnn_version": __version__, "estimator": name,
                 "hyperparameters": hyperparameters, "fitted_state": fitted_state}
     metadata["sha256"] = _digest(metadata, tensors)
-    if isinstance(path, (str, os.PathLike)):
-        _write_atomically(os.fspath(path), tensors, metadata)
+    if isinstance(path, str):
+        _write_atomically(path, tensors, metadata)
         return
     with tempfile.TemporaryDirectory(prefix="skdnn-") as folder:
         temporary = os.path.join(folder, "model.safetensors")
@@ -156,8 +168,10 @@ def load_model(path):
 
     Nothing in the file is executed or unpickled, and nothing is allocated
     before the file is known to hold it: the safetensors header (at most
-    :data:`MAX_HEADER_BYTES`) is parsed by the ``safetensors`` library, which
-    checks every tensor's offsets and length against the file's size; the
+    :data:`MAX_HEADER_BYTES`) is read and checked (each key once, tensor dtypes
+    that NumPy holds, integers within int64, finite floats), then parsed by
+    the ``safetensors`` library, which checks every tensor's offsets and
+    length against the file's size; the
     tensors are then read, and the SHA-256 of metadata and tensors compared
     with the stored one (it detects accidental damage; it is not a signature:
     anyone can write a valid file). Then the estimator type
@@ -170,9 +184,11 @@ def load_model(path):
 
     Parameters
     ----------
-    path : str, path-like or readable binary file object
-        A file written by :func:`save_model`. A file object is first copied
-        to a temporary file.
+    path : str, bytes, path-like or readable binary file object
+        A file written by :func:`save_model`. A bytes path is decoded with
+        :func:`os.fsdecode`, as :func:`open` does. From a file object, the
+        header is read and checked first, then the tensor data it declares,
+        and nothing after it, is copied to a temporary file.
 
     Returns
     -------
@@ -181,6 +197,9 @@ def load_model(path):
 
     Raises
     ------
+    TypeError
+        When ``path`` is neither a path nor an object with a ``read`` method,
+        or a file object reads text instead of bytes.
     FileNotFoundError
         When ``path`` does not exist (other ``OSError`` when it cannot be read).
     ModelFileError
@@ -193,15 +212,40 @@ def load_model(path):
     --------
     save_model : Write the file.
     """
-    if isinstance(path, (str, os.PathLike)):
-        return _read(os.fspath(path), _source(os.fspath(path)))
+    path = _path_or_file(path, "load_model", "read")
+    if isinstance(path, str):
+        return _read(path, _source(path))
     name = getattr(path, "name", None)
     source = _source(name) if isinstance(name, (str, os.PathLike)) else f"<{type(path).__name__}>"
     with tempfile.TemporaryDirectory(prefix="skdnn-") as folder:
         temporary = os.path.join(folder, "model.safetensors")
         with open(temporary, "wb") as f:
-            shutil.copyfileobj(path, f)
+            _copy_model_bytes(path, f, source)
         return _read(temporary, source)
+
+
+def _path_or_file(path, function, method):
+    """``path`` as a str, or the file object it is; a TypeError for anything else."""
+    if isinstance(path, (str, bytes, os.PathLike)):
+        return os.fsdecode(path)
+    if callable(getattr(path, method, None)):
+        return path
+    raise TypeError(f"{function}'s path must be a str, bytes or os.PathLike file name, or a "
+                    f"binary file object with a {method}() method, got "
+                    f"{type(path).__name__}.")
+
+
+def _copy_model_bytes(stream, out, source):
+    """Copy the model file at the start of ``stream`` to ``out``, and not a byte more."""
+    try:
+        raw, _, data_bytes = read_header(stream, MAX_HEADER_BYTES)
+    except HeaderError as exc:
+        _fail(source, exc)
+    out.write(raw)
+    copied = copy_up_to(stream, out, data_bytes)
+    if copied < data_bytes:
+        _fail(source, f"it ends {copied} bytes into the {data_bytes} bytes of tensor data "
+                      "its header declares (truncated)")
 
 
 # --- the file ---
@@ -237,16 +281,46 @@ def _digest(metadata, tensors):
     return digest.hexdigest()
 
 
+def _temporary_name(folder, name):
+    """``.NAME.RANDOM.tmp``, NAME shortened to keep within the folder's name length limit."""
+    suffix = f".{secrets.token_hex(6)}.tmp"
+    try:
+        limit = os.pathconf(folder, "PC_NAME_MAX")
+    except (AttributeError, ValueError, OSError):  # no pathconf (Windows), or unknown
+        limit = _DEFAULT_NAME_MAX
+    if not isinstance(limit, int) or limit <= 0:  # -1: no limit
+        limit = _DEFAULT_NAME_MAX
+    while name and len(os.fsencode(f".{name}{suffix}")) > limit:
+        name = name[:-1]
+    return f".{name}{suffix}"
+
+
+def _os_error(exc, path):
+    """The OSError that a SafetensorError from writing ``path`` stands for."""
+    found = re.search(r"os error (\d+)", str(exc))
+    if found:
+        code = int(found.group(1))
+        return OSError(code, os.strerror(code), path)
+    return OSError(errno.EIO, f"safetensors could not write the file "
+                              f"({str(exc)[:_MAX_DETAIL]})", path)
+
+
 def _write_atomically(path, tensors, metadata):
     folder, name = os.path.split(os.path.abspath(path))
-    temporary = os.path.join(folder, f".{name}.{secrets.token_hex(6)}.tmp")
-    # O_EXCL: never an existing file; mode 0o666 lets the umask decide, as for open().
-    os.close(os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666))
+    temporary = os.path.join(folder, _temporary_name(folder, name))
+    try:
+        # O_EXCL: never an existing file; mode 0o666 lets the umask decide, as for open().
+        os.close(os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666))
+    except OSError as exc:  # a missing folder, no permission: name the file asked for
+        raise OSError(exc.errno, exc.strerror, path) from None
     try:
         # safetensors writes files readable by their owner only; a model file gets
         # the mode of the file it replaces, or that of a new file.
         mode = os.stat(path if os.path.isfile(path) else temporary).st_mode
-        safetensors.numpy.save_file(tensors, temporary, metadata=metadata)
+        try:
+            safetensors.numpy.save_file(tensors, temporary, metadata=metadata)
+        except safetensors.SafetensorError as exc:  # a full disk, an I/O error
+            raise _os_error(exc, path) from exc
         os.chmod(temporary, stat.S_IMODE(mode))
         with open(temporary, "rb+") as f:
             os.fsync(f.fileno())
@@ -273,16 +347,10 @@ def _read(path, source):
     if not stat.S_ISREG(os.stat(path).st_mode):
         _fail(source, "it is not a regular file")
     with open(path, "rb") as f:
-        size = os.fstat(f.fileno()).st_size
-        head = f.read(8)
-    if len(head) < 8:
-        _fail(source, f"it has {len(head)} bytes, fewer than a safetensors file's 8-byte header "
-                      "length")
-    header_bytes = int.from_bytes(head, "little")
-    if header_bytes > MAX_HEADER_BYTES or 8 + header_bytes > size:
-        _fail(source, f"its header length field says {header_bytes} bytes, but a model file's "
-                      f"header has at most {MAX_HEADER_BYTES} and this file has {size} bytes in "
-                      "all (truncated, or not a safetensors file)")
+        try:
+            read_header(f, MAX_HEADER_BYTES, os.fstat(f.fileno()).st_size)
+        except HeaderError as exc:
+            _fail(source, exc)
     try:
         with safetensors.safe_open(path, framework="numpy", backend="pread") as f:
             metadata = f.metadata()
@@ -296,13 +364,22 @@ def _read(path, source):
         _fail(source, "its SHA-256 checksum does not match its content: the file is damaged")
     try:
         cls = _ESTIMATORS[metadata["estimator"]]
-        params = _decode_hyperparameters(_parse_json(metadata["hyperparameters"]))
-        state = _parse_json(metadata["fitted_state"])
-        return cls._from_fitted_state(params, state, tensors)
+        params = decode_hyperparameters(parse_json(metadata["hyperparameters"]))
+        state = parse_json(metadata["fitted_state"])
+        estimator = cls._from_fitted_state(params, state, tensors)
     except (ValueError, TypeError) as exc:
         _fail(source, exc)
     except (OverflowError, RecursionError) as exc:
         _fail(source, f"its metadata cannot be decoded ({type(exc).__name__})")
+    try:  # the step size of the next epoch, from the file's settings and counters
+        _schedules.epoch_learning_rate(
+            estimator.learning_rate, estimator.decay_rate, estimator.schedule,
+            estimator.power_t, estimator.n_iter_, estimator.t_,
+            estimator._learning_rate_divisions)
+    except (OverflowError, ZeroDivisionError) as exc:
+        _fail(source, f"its learning-rate settings and counters overflow the step size of "
+                      f"the next epoch ({exc})")
+    return estimator
 
 
 def _check_metadata(metadata, source):
@@ -323,71 +400,3 @@ def _check_metadata(metadata, source):
     if metadata["estimator"] not in _ESTIMATORS:
         _fail(source, f"unknown estimator type {metadata['estimator'][:40]!r}; skdnn model "
                       f"files hold one of {sorted(_ESTIMATORS)}")
-
-
-def _refuse_constant(name):
-    raise ValueError(f"{name} is not valid JSON")
-
-
-def _parse_json(text):
-    return json.loads(text, parse_constant=_refuse_constant)
-
-
-# --- hyperparameters as JSON ---
-
-def _encode(value, name):
-    """JSON form of a hyperparameter; tuples, arrays and dicts are tagged to come back alike."""
-    if value is None or isinstance(value, (bool, str)):
-        return value
-    if isinstance(value, np.bool_):
-        return bool(value)
-    if isinstance(value, Integral):
-        return int(value)
-    if isinstance(value, Real):
-        value = float(value)
-        return value if math.isfinite(value) else {"__float__": str(value)}
-    if isinstance(value, list):
-        return [_encode(v, name) for v in value]
-    if isinstance(value, tuple):
-        return {"__tuple__": [_encode(v, name) for v in value]}
-    if isinstance(value, np.ndarray) and value.dtype.kind in "biuf":
-        return {"__ndarray__": _encode(value.tolist(), name), "dtype": value.dtype.str}
-    if isinstance(value, dict):
-        # JSON keys are strings only; pairs keep class labels such as 0 and "0" apart.
-        return {"__dict__": [[_encode(k, name), _encode(v, name)] for k, v in value.items()]}
-    raise ValueError(f"Hyperparameter {name}={value!r} of type {type(value).__name__} cannot be "
-                     "stored in a model file (only None, bool, numbers, str, and lists, "
-                     "tuples, numeric arrays and dicts of them).")
-
-
-def _decode_hyperparameters(stored):
-    if not isinstance(stored, dict):
-        raise ValueError("the hyperparameters are not a JSON object")
-    return {key: _decode(value) for key, value in stored.items()}
-
-
-def _decode(value):
-    """Inverse of :func:`_encode`; any other JSON object is refused."""
-    if isinstance(value, list):
-        return [_decode(v) for v in value]
-    if not isinstance(value, dict):
-        return value
-    if value.keys() == {"__float__"} and value["__float__"] in ("inf", "-inf", "nan"):
-        return float(value["__float__"])
-    if value.keys() == {"__tuple__"} and isinstance(value["__tuple__"], list):
-        return tuple(_decode(v) for v in value["__tuple__"])
-    if value.keys() == {"__ndarray__", "dtype"} and isinstance(value["dtype"], str) \
-            and len(value["dtype"]) <= 8:
-        dtype = np.dtype(value["dtype"])
-        if dtype.kind not in "biuf":
-            raise ValueError(f"a hyperparameter array has dtype {dtype}, not a numeric one")
-        return np.asarray(_decode(value["__ndarray__"]), dtype=dtype)
-    if value.keys() == {"__dict__"} and isinstance(value["__dict__"], list):
-        pairs = [_decode(p) for p in value["__dict__"]]
-        if not all(isinstance(p, list) and len(p) == 2 and
-                   isinstance(p[0], (str, int, float, bool, type(None))) for p in pairs):
-            raise ValueError("a hyperparameter dict is not stored as [key, value] pairs with "
-                             "scalar keys")
-        return dict(pairs)
-    raise ValueError(f"a hyperparameter is an unexpected JSON object with keys "
-                     f"{sorted(value)[:5]}")

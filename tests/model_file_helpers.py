@@ -1,6 +1,7 @@
 """Fitted estimators, comparisons and file surgery shared by the model-file tests."""
 
 import json
+import struct
 
 import numpy as np
 import pytest
@@ -92,3 +93,40 @@ def rewrite(path, change, rehash=True):
     if rehash:
         metadata["sha256"] = _digest(metadata, tensors)
     safetensors.numpy.save_file(tensors, path, metadata=metadata)
+
+
+def split_file(content):
+    """The header text and the tensor data of a safetensors file's bytes."""
+    length = int.from_bytes(content[:8], "little")
+    return content[8:8 + length].decode(), content[8 + length:]
+
+
+def join_file(header, data):
+    """A safetensors file's bytes from a header (a dict, or JSON text) and tensor data."""
+    text = (json.dumps(header) if isinstance(header, dict) else header).encode()
+    return struct.pack("<Q", len(text)) + text + data
+
+
+def retyped(content, tensor, dtype, bits=8):
+    """The file with ``tensor`` declared as ``dtype`` of ``bits`` per value, same bytes."""
+    text, data = split_file(content)
+    header = json.loads(text)
+    begin, end = header[tensor]["data_offsets"]
+    header[tensor] = {**header[tensor], "dtype": dtype, "shape": [(end - begin) * 8 // bits]}
+    return join_file(header, data)
+
+
+def with_repeated_key(content, key, value, inside=None):
+    """The file with ``key`` given first ``value``, then its own value, in the header's JSON
+    object (``inside=None``) or in its ``__metadata__``."""
+    text, data = split_file(content)
+    header = json.loads(text)
+    target = header if inside is None else header[inside]
+    members = [f"{json.dumps(key)}: {json.dumps(value)}",
+               *(f"{json.dumps(k)}: {json.dumps(v)}" for k, v in target.items())]
+    target_text = "{" + ", ".join(members) + "}"
+    if inside is None:
+        return join_file(target_text, data)
+    rest = ", ".join(f"{json.dumps(k)}: {json.dumps(v)}" for k, v in header.items()
+                     if k != inside)
+    return join_file(f"{{{json.dumps(inside)}: {target_text}, {rest}}}", data)

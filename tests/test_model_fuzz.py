@@ -19,7 +19,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import safetensors.numpy
-from model_file_helpers import X, fitted, read_file
+from model_file_helpers import X, fitted, read_file, retyped, with_repeated_key
 
 from skdnn import save_model
 from skdnn.model_io import MAX_HEADER_BYTES, _digest
@@ -130,7 +130,7 @@ def crafted(path):
                                         "expected a string"),
         "tensor of a dtype numpy lacks": (
             raw({**skdnn_header, "W9": {"dtype": "BF16", "shape": [4], "data_offsets": [0, 8]}},
-                bytes(8)), "safetensors cannot read it .TypeError: data type .bfloat16"),
+                bytes(8)), "tensor 'W9' has dtype 'BF16'"),
         "megabytes of JSON": (rehashed({**metadata,
                                         "hyperparameters": json.dumps(many_layers)}, tensors),
                               "makes 3000002 layers"),
@@ -139,6 +139,27 @@ def crafted(path):
         "checksum of another file": (safetensors.numpy.save(tensors, metadata={
             **metadata, "sha256": "0" * 64}), "SHA-256 checksum"),
     }
+    content = path.read_bytes()
+    for tensor, dtype, bits in [("W1", "F8_E5M2", 8), ("loss_curve_", "F8_E4M3", 8),
+                                ("_random_state.key", "F8_E8M0", 8),
+                                ("_optimizer.first_moments.W1", "F4", 4)]:
+        cases[f"{tensor} as {dtype}"] = (retyped(content, tensor, dtype, bits),
+                                         f"tensor '{tensor}' has dtype '{dtype}'")
+    header = json.loads(content[8:8 + int.from_bytes(content[:8], "little")])
+    cases["a tensor declared twice"] = (with_repeated_key(content, "b1", header["b1"]),
+                                        "the key 'b1' appears twice")
+    cases["a metadata key twice"] = (with_repeated_key(content, "format_version", "0",
+                                                       "__metadata__"),
+                                     "the key 'format_version' appears twice")
+    state = metadata["fitted_state"]
+    for name, text in [("a fitted attribute twice", '{"t_": 0, ' + state[1:]),
+                       ("n_iter_ of 401 digits", re.sub(r'"n_iter_": \d+',
+                                                        '"n_iter_": 1' + "0" * 400, state)),
+                       ("t_ of 2**63", re.sub(r'"t_": \d+', f'"t_": {2**63}', state)),
+                       ("a float of 1e400", state.replace('"best_loss_": ',
+                                                          '"best_loss_": 1e400, "x": '))]:
+        cases[name] = (rehashed({**metadata, "fitted_state": text}, tensors),
+                       "appears twice|outside int64|beyond a float's range")
     return cases
 
 

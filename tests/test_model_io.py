@@ -234,9 +234,9 @@ CORRUPTIONS = {
         '"best_loss_": ', '"best_loss_": NaN, "x": '))), True, "NaN is not valid JSON"),
     "int of 5000 digits": ("binary", metadata(lambda m: m.update(fitted_state=re.sub(
         r'"t_": \d+', '"t_": ' + "9" * 5000, m["fitted_state"]))), True,
-        "integer string conversion"),
+        "the integer '9999.* is outside int64"),
     "a bool for a count": ("binary", state(lambda s: s.update(n_iter_=True)), True,
-                           "n_iter_ must be an integer >= 0"),
+                           "n_iter_ must be an integer from 0 to 2..53 - 1"),
     "unknown fitted attribute": ("binary", state(lambda s: s.update(coefs_=1)), True,
                                  r"unknown: \['coefs_'\]"),
     "missing fitted attribute": ("binary", state(lambda s: s.pop("n_iter_")), True,
@@ -253,7 +253,7 @@ CORRUPTIONS = {
     "unsorted classes": ("binary", tensors(lambda t: t.update(classes_=np.array([1, 0]))),
                          True, "classes_ must be sorted and distinct"),
     "complex classes": ("binary", tensors(lambda t: t.update(
-        classes_=np.array([0, 1], np.complex64))), True, "classes_ has dtype complex64"),
+        classes_=np.array([0, 1], np.complex64))), True, "tensor 'classes_' has dtype 'C64'"),
     "multilabel classes not arange": (
         "multilabel", tensors(lambda t: t.update(classes_=np.array([0, 1, 5]))), True,
         "not the classes of a multilabel-indicator target"),
@@ -272,10 +272,20 @@ CORRUPTIONS = {
         _optimizer={"velocities": [], "_velocity_rate": 0.1})), True,
         "_optimizer must be null or hold exactly"),
     "negative step count": ("multiclass", state(lambda s: s["_optimizer"].update(t=-1)), True,
-                            "_optimizer.t must be a finite number >= 0"),
+                            "_optimizer.t must be an integer from 0"),
     "random key of another dtype": ("binary", tensors(lambda t: t.update(
         {"_random_state.key": t["_random_state.key"].astype(np.int64)})), True,
         "_random_state.key has dtype int64"),
+    "a fitted attribute twice": ("binary", metadata(lambda m: m.update(
+        fitted_state='{"n_iter_": 5, ' + m["fitted_state"][1:])), True,
+        "the key 'n_iter_' appears twice"),
+    "a hyperparameter twice": ("binary", metadata(lambda m: m.update(
+        hyperparameters='{"max_iter": 5, ' + m["hyperparameters"][1:])), True,
+        "the key 'max_iter' appears twice"),
+    "a class weight twice": ("binary", hyper(lambda h: h.update(
+        class_weight={"__dict__": [[0, 1.0], [0, 2.0]]})), True, "dict has a key twice"),
+    "learning rate of 401 digits": ("binary", hyper(lambda h: h.update(learning_rate=10**400)),
+                                    True, "the integer '1000.* is outside int64"),
     "pickle in a tensor": ("binary", tensors(lambda t: t.update(
         estimator_pickle=np.frombuffer(pickle.dumps({"W1": 1}), np.uint8).copy())), True,
         r"unexpected arrays \['estimator_pickle'\]"),

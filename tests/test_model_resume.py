@@ -88,3 +88,23 @@ def test_float32_moments_resume_in_float32(tmp_path):
     continued.partial_fit(X32, Y_BINARY)
     resumed.partial_fit(X32, Y_BINARY)
     assert_same_training(resumed, continued)
+
+
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+@pytest.mark.parametrize("solver", ["momentum", "adam"])
+def test_a_model_switched_to_lbfgs_saves_and_goes_on_as_without_saving(solver, tmp_path):
+    # lbfgs keeps no optimiser state: the earlier solver's is dropped, not
+    # carried in the fitted state where the model file cannot hold it.
+    continued = LLayerClassifier(solver=solver, **STOCHASTIC).fit(X, Y_BINARY)
+    continued.set_params(solver="lbfgs", warm_start=True, dropout=0.0).fit(X, Y_BINARY)
+    resumed = reloaded(continued, tmp_path)  # refused while the old state was kept
+    assert continued._optimizer is None and resumed._optimizer is None
+    continued.fit(X, Y_BINARY)
+    resumed.fit(X, Y_BINARY)
+    assert_same_training(resumed, continued)
+    # Back to the first solver: a fresh optimiser, saved or not.
+    continued.set_params(solver=solver, dropout=0.2)
+    resumed = reloaded(continued, tmp_path)
+    continued.partial_fit(X, Y_BINARY)
+    resumed.partial_fit(X, Y_BINARY)
+    assert_same_training(resumed, continued)

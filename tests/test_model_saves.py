@@ -202,3 +202,70 @@ def test_loading_an_80_mb_model_costs_about_one_model(tmp_path):
 def test_a_bad_file_object_is_named_in_the_error():
     with pytest.raises(ModelFileError, match="<BytesIO> is not a valid skdnn model file"):
         load_model(io.BytesIO(b"\x10" + bytes(30)))
+
+
+# --- paths ---
+
+@pytest.mark.parametrize("call", [lambda est, folder: load_model(None),
+                                  lambda est, folder: load_model(3.5),
+                                  lambda est, folder: save_model(est, 3.5),
+                                  lambda est, folder: save_model(est, None)])
+def test_a_path_of_another_type_raises_type_error_naming_the_argument(call, tmp_path):
+    with pytest.raises(TypeError, match="(load|save)_model's path must be a str, bytes or "
+                                        "os.PathLike file name, or a binary file object"):
+        call(fitted("binary")[0], tmp_path)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_bytes_path_is_a_file_name_as_for_open(tmp_path):
+    original, _ = fitted("binary")
+    path = os.fsencode(tmp_path / "model.safetensors")
+    save_model(original, path)
+    assert_same_predictions(load_model(path), original, X)
+    assert_same_predictions(load_model(os.fsdecode(path)), original, X)
+
+
+@pytest.mark.parametrize("name", ["m" * 238, "m" * 255, "é" * 127 + "m"])  # 238 to 255 bytes
+def test_a_name_up_to_the_folders_limit_saves(name, tmp_path):
+    original, _ = fitted("binary")
+    save_model(original, tmp_path / name)
+    save_model(original, tmp_path / name)  # and replaces
+    assert [p.name for p in tmp_path.iterdir()] == [name]
+    assert_same_predictions(load_model(tmp_path / name), original, X)
+
+
+def test_the_temporary_name_keeps_within_the_folders_limit(tmp_path, monkeypatch):
+    names, write = [], safetensors.numpy.save_file
+
+    def recording(tensors, filename, metadata=None):
+        names.append(os.path.basename(filename))
+        write(tensors, filename, metadata=metadata)
+
+    monkeypatch.setattr(skdnn.model_io.os, "pathconf", lambda folder, name: 40)
+    monkeypatch.setattr(safetensors.numpy, "save_file", recording)
+    save_model(fitted("binary")[0], tmp_path / ("m" * 30))
+    assert len(names[0]) == 40 and names[0].startswith(".mmm") and names[0].endswith(".tmp")
+
+
+def test_a_full_disk_is_an_os_error_and_leaves_the_old_file(good_file, monkeypatch):
+    def full_disk(tensors, filename, metadata=None):  # as safetensors reports it
+        Path(filename).write_bytes(b"\x08" + bytes(100))
+        raise safetensors.SafetensorError(
+            "Error while serializing: I/O error: No space left on device (os error 28) at "
+            f'path "{filename}"')
+
+    monkeypatch.setattr(safetensors.numpy, "save_file", full_disk)
+    with pytest.raises(OSError) as raised:
+        save_model(fitted("multiclass")[0], good_file[0])
+    assert raised.value.errno == errno.ENOSPC
+    assert raised.value.filename == str(good_file[0])
+    monkeypatch.undo()
+    assert_untouched(good_file)
+
+
+def test_a_missing_folder_is_reported_with_the_files_name(tmp_path):
+    path = tmp_path / "absent" / "model.safetensors"
+    with pytest.raises(FileNotFoundError) as raised:
+        save_model(fitted("binary")[0], path)
+    assert raised.value.filename == str(path)
+    assert ".tmp" not in str(raised.value)
