@@ -23,8 +23,18 @@ from ._fitting import FittingMixin
 from ._predicting import network_outputs
 from ._sklearn_names import SKLEARN_SPELLINGS, hint_for_sklearn_spelling
 
-# exp is the output of the Poisson loss only: as a hidden activation it overflows.
-HIDDEN_ACTIVATIONS = sorted(set(engine.ACTIVATIONS) - {"softmax", "exp"})
+def hidden_activations():
+    """The hidden activations the estimators accept: the engine's table, read now.
+
+    Read at each check, not at import, so that an entry a user adds to
+    :data:`skdnn.engine.ACTIVATIONS` is accepted (and a model file naming it
+    loads) without more registration.
+    """
+    # exp is the output of the Poisson loss only: as a hidden activation it overflows.
+    return sorted(set(engine.ACTIVATIONS) - {"softmax", "exp"})
+
+
+HIDDEN_ACTIVATIONS = hidden_activations()  # the built-in ones
 
 
 class BaseLLayer(CallbackSupportMixin, FittedStateMixin, FittingMixin, BaseEstimator):
@@ -32,7 +42,8 @@ class BaseLLayer(CallbackSupportMixin, FittedStateMixin, FittingMixin, BaseEstim
 
     _parameter_constraints = {
         "hidden_layer_sizes": ["array-like", Interval(Integral, 1, None, closed="left")],
-        "activation": [StrOptions(set(HIDDEN_ACTIVATIONS)), list, tuple],
+        # A name is checked against the live table by _check_settings.
+        "activation": [str, list, tuple],
         "init": [StrOptions(set(engine.INITIALIZERS))],
         "solver": [StrOptions({*engine.OPTIMIZERS, "lbfgs"})],
         "learning_rate": [Interval(Real, 0, None, closed="neither")],
@@ -176,12 +187,13 @@ class BaseLLayer(CallbackSupportMixin, FittedStateMixin, FittingMixin, BaseEstim
         """Return the hidden activations and dropout rates, one per hidden layer."""
         n_hidden = len(self._layer_sizes())
         activations = self._hidden_setting(self.activation, "activation", n_hidden)
-        unknown = [a for a in activations if a not in HIDDEN_ACTIVATIONS]
+        known = hidden_activations()
+        unknown = [a for a in activations if a not in known]
         if unknown:
             hint = (f" ({SKLEARN_SPELLINGS['activation', 'logistic']})"
                     if unknown[0] == "logistic" else "")
             raise ValueError(f"Unknown activation {unknown[0]!r}; choose from "
-                             f"{HIDDEN_ACTIVATIONS}{hint}.")
+                             f"{known}{hint}.")
         dropout = self._hidden_setting(self.dropout, "dropout", n_hidden)
         if not all(isinstance(rate, Real) and 0 <= rate < 1 for rate in dropout):
             raise ValueError(f"dropout rates must be in [0, 1), got {self.dropout!r}.")

@@ -29,7 +29,10 @@ class LLayerRegressor(RegressorMixin, BaseLLayer):
         Number of units of each hidden layer.
     activation : str or list of str, default="relu"
         Hidden-layer activation, one for all or one per hidden layer:
-        ``"relu"``, ``"leaky_relu"``, ``"tanh"``, ``"sigmoid"``, ``"identity"``.
+        ``"relu"``, ``"leaky_relu"``, ``"tanh"``, ``"sigmoid"``, ``"identity"``,
+        ``"elu"``, ``"selu"``, ``"gelu"`` (tanh approximation), ``"silu"``,
+        ``"softplus"``, or any other entry of :data:`skdnn.engine.ACTIVATIONS`
+        but the output-only ``"softmax"`` and ``"exp"``.
     init : {"small", "xavier", "he", "glorot_uniform", "zeros", "random"}, default="xavier"
         Weight initialisation, see :class:`LLayerClassifier`.
     solver : {"gd", "momentum", "adam", "lbfgs"}, default="gd"

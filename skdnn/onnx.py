@@ -45,6 +45,8 @@ except ImportError as exc:  # pragma: no cover - depends on the environment
 from ._classifier import LLayerClassifier
 from ._regressor import LLayerRegressor
 from .engine import LEAKY_RELU_SLOPE
+from .engine.activations import (ELU_ALPHA, GELU_CUBIC, GELU_SATURATION, SELU_ALPHA,
+                                 SELU_SCALE)
 
 __all__ = [
     "convert_llayer_classifier",
@@ -57,9 +59,10 @@ __all__ = [
 _CLASSIFIER_ALIAS = "SkdnnLLayerClassifier"
 _REGRESSOR_ALIAS = "SkdnnLLayerRegressor"
 
-# skdnn's activation name -> ONNX operator and its attributes. leaky_relu is
-# not in the table: onnxruntime has no float64 LeakyRelu, so it is built as
-# skdnn computes it, max(Z, slope * Z), in every float type.
+# skdnn's activation name -> ONNX operator and its attributes. The others are
+# built from elementary operators by _ONNX_BUILDERS (below), as skdnn computes
+# them: onnxruntime has no float64 LeakyRelu, Elu, Selu or Softplus, and ONNX's
+# Gelu is recent (opset 20).
 _ONNX_ACTIVATIONS = {
     "relu": ("Relu", {}),
     "tanh": ("Tanh", {}),
@@ -68,7 +71,6 @@ _ONNX_ACTIVATIONS = {
     "softmax": ("Softmax", {"axis": 1}),
     "exp": ("Exp", {}),  # the Poisson regressor's output
 }
-_ACTIVATION_NAMES = {*_ONNX_ACTIVATIONS, "leaky_relu"}
 
 _NUMPY_DTYPES = {onnx_proto.TensorProto.FLOAT: np.float32,
                  onnx_proto.TensorProto.DOUBLE: np.float64}
@@ -135,11 +137,91 @@ def _forward_pass(scope, operator, container):
     return A
 
 
+def _leaky_relu_nodes(scope, container, Z, proto_dtype):
+    """``max(Z, slope * Z)``."""
+    slope = _scalar(scope, container, "slope", proto_dtype, LEAKY_RELU_SLOPE)
+    scaled = _add_node(scope, container, "Mul", [Z, slope], "slope_Z")
+    return _add_node(scope, container, "Max", [Z, scaled], "A")
+
+
+def _elu_like_nodes(scope, container, Z, proto_dtype, alpha, scale):
+    """``scale * (max(Z, 0) + alpha * (exp(min(Z, 0)) - 1))``."""
+    zero = _scalar(scope, container, "zero", proto_dtype, 0.0)
+    positive = _add_node(scope, container, "Max", [Z, zero], "positive_Z")
+    negative = _add_node(scope, container, "Min", [Z, zero], "negative_Z")
+    exp_minus_one = _add_node(scope, container, "Sub", [
+        _add_node(scope, container, "Exp", [negative], "exp_Z"),
+        _scalar(scope, container, "one", proto_dtype, 1.0)], "expm1_Z")
+    below = _add_node(scope, container, "Mul", [
+        exp_minus_one, _scalar(scope, container, "alpha", proto_dtype, alpha)], "below")
+    A = _add_node(scope, container, "Add", [positive, below], "A")
+    if scale == 1.0:
+        return A
+    return _add_node(scope, container, "Mul", [
+        A, _scalar(scope, container, "scale", proto_dtype, scale)], "A")
+
+
+def _elu_nodes(scope, container, Z, proto_dtype):
+    return _elu_like_nodes(scope, container, Z, proto_dtype, ELU_ALPHA, 1.0)
+
+
+def _selu_nodes(scope, container, Z, proto_dtype):
+    return _elu_like_nodes(scope, container, Z, proto_dtype, SELU_ALPHA, SELU_SCALE)
+
+
+def _gelu_nodes(scope, container, Z, proto_dtype):
+    """``Z * sigmoid(2 sqrt(2/pi) (Zc + 0.044715 Zc^3))``, ``Zc`` = ``Z`` clipped as in skdnn."""
+    def scalar(hint, value):
+        return _scalar(scope, container, hint, proto_dtype, value)
+
+    Z_clipped = _add_node(scope, container, "Min", [
+        _add_node(scope, container, "Max", [Z, scalar("low", -GELU_SATURATION)], "Z_clipped"),
+        scalar("high", GELU_SATURATION)], "Z_clipped")
+    square = _add_node(scope, container, "Mul", [Z_clipped, Z_clipped], "Z_square")
+    cube = _add_node(scope, container, "Mul", [square, Z_clipped], "Z_cube")
+    cubic = _add_node(scope, container, "Mul", [cube, scalar("cubic", GELU_CUBIC)], "cubic")
+    inner = _add_node(scope, container, "Add", [Z_clipped, cubic], "inner")
+    two_u = _add_node(scope, container, "Mul", [inner, scalar("two_c", 2 * np.sqrt(2 / np.pi))],
+                      "two_u")
+    gate = _add_node(scope, container, "Sigmoid", [two_u], "gate")
+    return _add_node(scope, container, "Mul", [Z, gate], "A")
+
+
+def _silu_nodes(scope, container, Z, proto_dtype):
+    """``Z * sigmoid(Z)``."""
+    gate = _add_node(scope, container, "Sigmoid", [Z], "gate")
+    return _add_node(scope, container, "Mul", [Z, gate], "A")
+
+
+def _softplus_nodes(scope, container, Z, proto_dtype):
+    """``max(Z, 0) + log(1 + exp(-|Z|))``."""
+    positive = _add_node(scope, container, "Max", [
+        Z, _scalar(scope, container, "zero", proto_dtype, 0.0)], "positive_Z")
+    minus_abs = _add_node(scope, container, "Neg", [
+        _add_node(scope, container, "Abs", [Z], "abs_Z")], "minus_abs_Z")
+    one_plus = _add_node(scope, container, "Add", [
+        _add_node(scope, container, "Exp", [minus_abs], "exp_Z"),
+        _scalar(scope, container, "one", proto_dtype, 1.0)], "one_plus")
+    log = _add_node(scope, container, "Log", [one_plus], "log1p")
+    return _add_node(scope, container, "Add", [positive, log], "A")
+
+
+# skdnn's activation name -> a function that adds its nodes and returns A's name.
+# An activation of one's own needs an entry here to be exported.
+_ONNX_BUILDERS = {
+    "leaky_relu": _leaky_relu_nodes,
+    "elu": _elu_nodes,
+    "selu": _selu_nodes,
+    "gelu": _gelu_nodes,
+    "silu": _silu_nodes,
+    "softplus": _softplus_nodes,
+}
+_ACTIVATION_NAMES = {*_ONNX_ACTIVATIONS, *_ONNX_BUILDERS}
+
+
 def _activate(scope, container, Z, activation, proto_dtype):
-    if activation == "leaky_relu":
-        slope = _scalar(scope, container, "slope", proto_dtype, LEAKY_RELU_SLOPE)
-        scaled = _add_node(scope, container, "Mul", [Z, slope], "slope_Z")
-        return _add_node(scope, container, "Max", [Z, scaled], "A")
+    if activation in _ONNX_BUILDERS:
+        return _ONNX_BUILDERS[activation](scope, container, Z, proto_dtype)
     op_type, attrs = _ONNX_ACTIVATIONS[activation]
     return Z if op_type is None else _add_node(scope, container, op_type, [Z], "A", **attrs)
 

@@ -7,13 +7,20 @@ random architectures: 1 to 3 hidden layers of 1 to 5 units, every hidden
 activation, every output (with the loss it is paired with), with and without
 the L2 penalty and random positive sample weights.
 
-ReLU kinks: ``relu`` and ``leaky_relu`` are not differentiable at 0, so a
+ReLU kinks: ``relu``, ``leaky_relu`` and ``selu`` are not differentiable at 0, so a
 pre-activation within ``epsilon`` of 0 would make the numerical derivative
 straddle the kink and fail a correct backward pass. The guard: the data and
 weights are re-drawn until every hidden pre-activation is at least
 :data:`KINK_MARGIN` away from 0. A nudge of ``epsilon = 1e-6`` on one
 parameter moves a pre-activation by at most ``1e-6 * |input|`` (inputs are
 below 10 here), far less than the margin, so no nudge crosses a kink.
+
+Saturated outputs: the cross-entropy takes ``log(1 - AL)``, whose rounding
+error is about ``1e-16 / (1 - AL)``; divided by ``2 * epsilon`` it swamps the
+threshold once an output is within about 1e-4 of 0 or 1 (a draw with an ELU
+layer hit ``1 - AL = 3e-5`` and a relative error of 1.4e-7, falling to 5e-9
+with ``epsilon = 1e-4``: round-off, not the backward pass). So probability
+outputs are also re-drawn until they lie in ``[OUTPUT_MARGIN, 1 - OUTPUT_MARGIN]``.
 
 The last tests prove the check can fail: a backward pass that is wrong by a
 factor, or a gradient off by a few per cent, is reported.
@@ -33,10 +40,12 @@ from skdnn.engine import (
 )
 from skdnn.engine.activations import Activation
 
-HIDDEN = ["relu", "leaky_relu", "tanh", "sigmoid", "identity"]
+HIDDEN = ["relu", "leaky_relu", "tanh", "sigmoid", "identity", "elu", "selu", "gelu", "silu",
+          "softplus"]
 OUTPUTS = ["sigmoid", "softmax", "identity", "exp"]
 EPSILON = 1e-6
 KINK_MARGIN = 1e-4
+OUTPUT_MARGIN = 1e-2
 THRESHOLD = 1e-7
 N_ARCHITECTURES = 4  # random networks per parametrised case
 
@@ -63,6 +72,16 @@ def _targets(rng, output, n_out, m):
     return rng.randn(n_out, m) * 2.0
 
 
+def _well_conditioned(X, parameters, activations):
+    """Whether hidden pre-activations avoid the kinks and probabilities avoid 0 and 1."""
+    if _min_abs_hidden_z(X, parameters, activations) < KINK_MARGIN:
+        return False
+    if activations[-1] not in ("sigmoid", "softmax"):
+        return True
+    AL, _ = forward_propagation(X, parameters, activations)
+    return OUTPUT_MARGIN <= AL.min() and AL.max() <= 1 - OUTPUT_MARGIN
+
+
 def _min_abs_hidden_z(X, parameters, activations):
     _, caches = forward_propagation(X, parameters, activations)
     return min(np.abs(Z).min() for (_, Z) in caches[:-1])
@@ -85,10 +104,10 @@ def _random_problem(rng, first_activation, output):
         # Non-zero biases, so that b's gradient is not checked only at 0.
         for l in range(1, depth + 2):
             parameters[f"b{l}"] = rng.randn(*parameters[f"b{l}"].shape) * 0.5
-        if _min_abs_hidden_z(X, parameters, activations) >= KINK_MARGIN:
+        if _well_conditioned(X, parameters, activations):
             break
     else:  # pragma: no cover - a width-1 layer would need very bad luck
-        raise AssertionError("could not draw pre-activations away from the kinks")
+        raise AssertionError("could not draw a problem away from the kinks and saturation")
     Y = _targets(rng, output, n_out, m)
     return X, Y, parameters, activations
 

@@ -24,7 +24,8 @@ from skdnn import LLayerClassifier, LLayerRegressor  # noqa: E402
 ROOT = Path(__file__).resolve().parents[1]
 N_SAMPLES = 80
 TOLERANCE = {np.float32: 1e-5, np.float64: 1e-10}
-HIDDEN_ACTIVATIONS = ["relu", "leaky_relu", "tanh", "sigmoid", "identity"]
+HIDDEN_ACTIVATIONS = ["relu", "leaky_relu", "tanh", "sigmoid", "identity", "elu", "selu", "gelu",
+                      "silu", "softplus"]
 
 
 def _data(dtype, seed=0):
@@ -84,7 +85,7 @@ def test_classifier_targets(kind, dtype):
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 @pytest.mark.parametrize("activation", [*HIDDEN_ACTIVATIONS, ["tanh", "relu"],
-                                        ["leaky_relu", "sigmoid"]])
+                                        ["leaky_relu", "sigmoid"], ["gelu", "selu"]])
 def test_classifier_activations(activation, dtype):
     X, rng = _data(dtype, seed=1)
     clf = _classifier(activation).fit(X, _targets("multiclass", rng))

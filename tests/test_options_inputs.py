@@ -298,7 +298,7 @@ def test_bad_targets_are_rejected():
 
 @pytest.mark.parametrize("params, match", [
     (dict(solver="newton"), "solver"),
-    (dict(activation="softplus"), "activation"),
+    (dict(activation="mish"), "activation"),
     (dict(init="ones"), "init"),
     (dict(learning_rate=0.0), "learning_rate"),
     (dict(batch_size=0), "batch_size"),

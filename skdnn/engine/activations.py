@@ -18,8 +18,13 @@ from .namespace import get_namespace, is_numpy
 
 __all__ = [
     "ACTIVATIONS",
+    "ELU_ALPHA",
+    "GELU_CUBIC",
+    "GELU_SATURATION",
     "LEAKY_RELU_SLOPE",
     "OUTPUT_ACTIVATIONS",
+    "SELU_ALPHA",
+    "SELU_SCALE",
     "Activation",
     "relu",
     "relu_backward",
@@ -137,6 +142,108 @@ def _softmax_backward(dA, Z, out=None):
     return xp.multiply(s, dA - inner, out=out)
 
 
+# --- Smooth activations of the deep-learning literature since the course. ---
+
+ELU_ALPHA = 1.0
+"""float: ``"elu"``'s value at minus infinity is ``-ELU_ALPHA``."""
+
+SELU_ALPHA = 1.6732632423543772
+"""float: ``"selu"``'s alpha (Klambauer et al., 2017, self-normalising)."""
+
+SELU_SCALE = 1.0507009873554805
+"""float: ``"selu"``'s scale (Klambauer et al., 2017)."""
+
+GELU_CUBIC = 0.044715
+"""float: the cubic coefficient of ``"gelu"``'s tanh approximation."""
+
+GELU_SATURATION = 100.0
+"""float: beyond ``|Z| = GELU_SATURATION`` the sigmoid of ``"gelu"`` is exactly 0 or 1."""
+
+_SQRT_2_OVER_PI = 0.7978845608028654  # sqrt(2 / pi)
+
+
+def _elu_like(Z, alpha, scale, out):
+    # max(Z, 0) + alpha * (exp(min(Z, 0)) - 1) is Z above 0 and alpha * (exp(Z) - 1)
+    # below: exp never sees a positive Z, so it never overflows, and no branch is masked.
+    xp = get_namespace(Z)
+    negative_part = alpha * xp.expm1(xp.minimum(Z, 0.0))
+    A = xp.add(xp.maximum(Z, 0.0), negative_part, out=out)
+    return A if scale == 1.0 else xp.multiply(A, scale, out=None if out is None else A)
+
+
+def _elu_like_backward(dA, Z, alpha, scale, out):
+    # g'(Z) = scale above 0, scale * alpha * exp(Z) below (exp of min(Z, 0) again).
+    xp = get_namespace(dA, Z)
+    below = (scale * alpha) * xp.exp(xp.minimum(Z, 0.0))
+    slope = xp.where(Z > 0, scale, below)
+    return xp.multiply(dA, slope, out=out)
+
+
+def _elu(Z, out=None):
+    return _elu_like(Z, ELU_ALPHA, 1.0, out)
+
+
+def _elu_backward(dA, Z, out=None):
+    return _elu_like_backward(dA, Z, ELU_ALPHA, 1.0, out)
+
+
+def _selu(Z, out=None):
+    return _elu_like(Z, SELU_ALPHA, SELU_SCALE, out)
+
+
+def _selu_backward(dA, Z, out=None):
+    return _elu_like_backward(dA, Z, SELU_ALPHA, SELU_SCALE, out)
+
+
+def _gelu_gate(Z):
+    """``Zc``, ``Z`` clipped to ±GELU_SATURATION, and ``s = sigmoid(2 u(Zc))``.
+
+    ``u(Z) = sqrt(2/pi) (Z + 0.044715 Z^3)``; ``(1 + tanh(u)) / 2`` is
+    ``sigmoid(2 u)``, which has no cancellation where ``tanh(u)`` is near -1.
+    The clip changes no result (``s`` is already exactly 0 or 1 there) but
+    keeps ``Z^3`` finite.
+    """
+    xp = get_namespace(Z)
+    Z_clipped = xp.clip(Z, -GELU_SATURATION, GELU_SATURATION)
+    u = _SQRT_2_OVER_PI * (Z_clipped + GELU_CUBIC * Z_clipped ** 3)
+    return Z_clipped, _sigmoid(2.0 * u)
+
+
+def _gelu(Z, out=None):
+    # The tanh approximation, 0.5 Z (1 + tanh(u)) = Z sigmoid(2u).
+    _, s = _gelu_gate(Z)
+    return get_namespace(Z).multiply(Z, s, out=out)
+
+
+def _gelu_backward(dA, Z, out=None):
+    # g'(Z) = s + 2 Z s (1 - s) u'(Z), u'(Z) = sqrt(2/pi) (1 + 3 * 0.044715 Z^2); the
+    # second term is exactly 0 where Z is clipped, so the clipped Z serves there.
+    xp = get_namespace(dA, Z)
+    Z_clipped, s = _gelu_gate(Z)
+    u_slope = _SQRT_2_OVER_PI * (1.0 + 3.0 * GELU_CUBIC * Z_clipped * Z_clipped)
+    return xp.multiply(dA, s + 2.0 * Z_clipped * s * (1.0 - s) * u_slope, out=out)
+
+
+def _silu(Z, out=None):
+    return get_namespace(Z).multiply(Z, _sigmoid(Z), out=out)
+
+
+def _silu_backward(dA, Z, out=None):
+    # g'(Z) = s + Z s (1 - s) = s (1 + Z (1 - s)), s = sigmoid(Z): finite for any Z.
+    s = _sigmoid(Z)
+    return get_namespace(dA, Z).multiply(dA, s * (1.0 + Z * (1.0 - s)), out=out)
+
+
+def _softplus(Z, out=None):
+    # log(1 + exp(Z)) = max(Z, 0) + log(1 + exp(-|Z|)): exp never overflows.
+    xp = get_namespace(Z)
+    return xp.add(xp.maximum(Z, 0.0), xp.log1p(xp.exp(-xp.abs(Z))), out=out)
+
+
+def _softplus_backward(dA, Z, out=None):
+    return get_namespace(dA, Z).multiply(dA, _sigmoid(Z), out=out)
+
+
 def _into(out, values):
     out[...] = values
     return out
@@ -150,6 +257,11 @@ ACTIVATIONS = {
     "identity": Activation(_identity, _identity_backward),
     "softmax": Activation(_softmax, _softmax_backward),
     "exp": Activation(_exp, _exp_backward),
+    "elu": Activation(_elu, _elu_backward),
+    "selu": Activation(_selu, _selu_backward),
+    "gelu": Activation(_gelu, _gelu_backward),
+    "silu": Activation(_silu, _silu_backward),
+    "softplus": Activation(_softplus, _softplus_backward),
 }
 """dict of str to :class:`Activation`: every activation the engine knows."""
 
