@@ -62,7 +62,7 @@ class FittingMixin:
             sample_weight = to_host(_check_sample_weight(sample_weight, X, dtype=X.dtype))
             if np.any(sample_weight < 0):
                 raise ValueError("sample_weight must be non-negative.")
-        if self.batch_size is not None and isinstance(X, np.ndarray):
+        if self._batch_size() is not None and isinstance(X, np.ndarray):
             # Mini-batches gather rows: one contiguous copy now (a column-ordered
             # array, such as a DataFrame's values) instead of a copy per batch.
             X = np.ascontiguousarray(X)
@@ -176,7 +176,7 @@ class FittingMixin:
             try:
                 cost = engine.train_epoch(
                     X, Y, self.parameters_, activations, self._optimizer,
-                    batch_size=self.batch_size, shuffle=self.shuffle, rng=self._random_state,
+                    batch_size=self._batch_size(), shuffle=self.shuffle, rng=self._random_state,
                     sample_weight=sample_weight, alpha=self.alpha, dropout=dropout,
                     workspace=workspace)
                 self._record_epoch(cost, X.shape[1], printer)
@@ -213,8 +213,9 @@ class FittingMixin:
                     break
         else:
             if self._stopping_enabled() and n_epochs > 1:
-                log.notes.append(f"max_iter={self.max_iter} was reached before the "
-                                 "optimisation converged (tol); raise max_iter or tol")
+                log.notes.append(f"maximum iterations (max_iter={self.max_iter}) reached and "
+                                 "the optimisation hasn't converged yet (tol); raise max_iter "
+                                 "or tol")
         if best_parameters is not None:
             self.parameters_ = best_parameters
 
