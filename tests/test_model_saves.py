@@ -172,6 +172,7 @@ def test_a_save_killed_at_any_time_leaves_a_whole_file(good_file):
 MEASURED_LOAD = """
 import json, resource, sys, tracemalloc
 from skdnn import load_model
+from training_helpers import course
 before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 tracemalloc.start()
 model = load_model(sys.argv[1])
@@ -185,7 +186,7 @@ def test_loading_an_80_mb_model_costs_about_one_model(tmp_path):
     pytest.importorskip("resource")
     rng = np.random.RandomState(0)
     data = rng.normal(size=(20, 1000))
-    model = LLayerRegressor((10_000,), max_iter=1, random_state=0).fit(data, data[:, 0])
+    model = LLayerRegressor(**course((10_000,), max_iter=1, random_state=0)).fit(data, data[:, 0])
     path = tmp_path / "big.safetensors"
     save_model(model, path)
     size = path.stat().st_size
