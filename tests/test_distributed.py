@@ -103,7 +103,7 @@ def test_grid_search_on_the_dask_backend_equals_n_jobs_1(client, Estimator, make
     X, y = make_data()
     if Estimator is LLayerRegressor:
         y = y / np.std(y)
-    estimator = Estimator(solver="adam", max_iter=40, batch_size=64, random_state=0)
+    estimator = Estimator(**course(solver="adam", max_iter=40, batch_size=64, random_state=0))
     grid = {"hidden_layer_sizes": [(4,), (16,), (8, 4)], "learning_rate": [0.003, 0.03]}
 
     with threadpool_limits(1):
@@ -145,11 +145,13 @@ def test_incremental_without_block_shuffling_equals_partial_fit_block_by_block(
     assert Xd.numblocks == (12, 1)
 
     with distributed.get_task_stream(client) as tasks:
-        model = Incremental(Estimator(**params), shuffle_blocks=False).fit(Xd, yd, **kwargs)
+        model = Incremental(Estimator(**course(**params)), shuffle_blocks=False).fit(Xd, yd,
+                                                                                     **kwargs)
     assert _workers_used(tasks)
 
     with threadpool_limits(1):
-        reference = _partial_fit_blocks(Estimator(**params), X, y, 100, range(12), **kwargs)
+        reference = _partial_fit_blocks(Estimator(**course(**params)), X, y, 100, range(12),
+                                        **kwargs)
     assert model.estimator_.n_iter_ == 12  # one partial_fit call, one epoch, per block
     assert_same_model(model.estimator_, reference)
     # The wrapper predicts with the trained estimator, block-wise.

@@ -181,7 +181,7 @@ def test_divergence_after_validated_epochs_keeps_the_best_model(monkeypatch):
 def test_a_validation_split_too_small_to_score_is_an_error(Estimator):
     X, y = moons(10)
     with pytest.raises(ValueError, match="validation_fraction"):
-        Estimator((3,), early_stopping=True, validation_fraction=0.1).fit(X, y)
+        Estimator(**course((3,), early_stopping=True, validation_fraction=0.1)).fit(X, y)
 
 
 # --- partial_fit and weights ---

@@ -203,8 +203,8 @@ def test_sample_weight_two_is_a_duplicated_row(Est, data, solver):
     w = np.ones(len(y))
     w[::3] = 2.0
     rows = np.r_[np.arange(len(y)), np.arange(len(y))[::3]]
-    est = Est((4,), activation="tanh", solver=solver, alpha=0.1, learning_rate=0.1,
-              max_iter=30, random_state=0)
+    est = Est(**course((4,), activation="tanh", solver=solver, alpha=0.1, learning_rate=0.1,
+              max_iter=30, random_state=0))
     weighted = fit_quietly(clone(est), X, y, sample_weight=w)
     duplicated = fit_quietly(clone(est), X[rows], y[rows])
     assert_same_parameters(weighted, duplicated, exact=False, rtol=1e-7, atol=1e-9)

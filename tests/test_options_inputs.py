@@ -207,7 +207,8 @@ def test_divergence_in_the_last_epoch_is_reported():
 def test_saturated_units_give_no_runtime_warning(Est, data, activation):
     X, y = data()
     X = X * 1e4
-    est = Est((6, 4), activation=activation, learning_rate=0.01, max_iter=20, random_state=0)
+    est = Est(**course((6, 4), activation=activation, learning_rate=0.01, max_iter=20,
+                       random_state=0))
     with warnings.catch_warnings():
         warnings.simplefilter("error", RuntimeWarning)
         est.fit(X, y)

@@ -240,8 +240,9 @@ def test_convergence_warning_when_max_iter_comes_first(solver):
 @pytest.mark.parametrize("Est, data", [(LLayerClassifier, moons), (LLayerRegressor, regression)])
 def test_early_stopping_restores_the_best_validation_model(Est, data):
     X, y = data(150)
-    est = Est((12,), solver="adam", learning_rate=0.05, batch_size=16, early_stopping=True,
-              validation_fraction=0.3, n_iter_no_change=8, max_iter=400, random_state=0)
+    est = Est(**course((12,), solver="adam", learning_rate=0.05, batch_size=16,
+                       early_stopping=True,
+              validation_fraction=0.3, n_iter_no_change=8, max_iter=400, random_state=0))
     est.fit(X, y)
     scores = est.validation_scores_
     assert len(scores) == est.n_iter_ == len(est.loss_curve_)

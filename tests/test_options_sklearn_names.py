@@ -152,7 +152,7 @@ def test_poisson_refuses_negative_targets_and_exp_is_no_hidden_activation():
 @pytest.mark.parametrize("Est", [LLayerClassifier, LLayerRegressor])
 def test_partial_fit_refuses_early_stopping(Est):
     X, y = moons(40)
-    est = fit_quietly(Est((3,), early_stopping=True, max_iter=3, random_state=0), X, y)
+    est = fit_quietly(Est(**course((3,), early_stopping=True, max_iter=3, random_state=0)), X, y)
     with pytest.raises(ValueError, match="early_stopping"):
         est.partial_fit(X, y)
 

@@ -152,8 +152,9 @@ def test_adam_matches_its_formula_over_many_steps(b2, epochs, rtol):
 @pytest.mark.parametrize("Est, data", [(LLayerClassifier, moons), (LLayerRegressor, regression)])
 def test_lbfgs_minimises_the_loss(Est, data):
     X, y = data()
-    est = Est((6,), activation="tanh", solver="lbfgs", max_iter=200, random_state=0).fit(X, y)
-    gd = Est((6,), activation="tanh", max_iter=200, random_state=0).fit(X, y)
+    est = Est(**course((6,), activation="tanh", solver="lbfgs", max_iter=200,
+                       random_state=0)).fit(X, y)
+    gd = Est(**course((6,), activation="tanh", max_iter=200, random_state=0)).fit(X, y)
     assert est.n_iter_ <= 200 and len(est.loss_curve_) == est.n_iter_
     assert est.best_loss_ < 0.5 * gd.loss_curve_[-1]
     # The model kept is the one whose loss is reported.

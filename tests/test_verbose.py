@@ -49,13 +49,13 @@ def _fit_lines(estimator, X, y, capsys):
 def test_a_long_fit_with_verbose_1_is_never_silent_for_long(data, capsys, seconds_per_epoch):
     X, y = data
     lines = _fit_lines(LLayerClassifier(**course(**FAST, max_iter=250, verbose=1)), X, y, capsys)
-    course = [int(m[1]) for line in lines if (m := re.fullmatch(COURSE_LINE, line))]
-    assert course == [0, 100, 200]
+    course_lines = [int(m[1]) for line in lines if (m := re.fullmatch(COURSE_LINE, line))]
+    assert course_lines == [0, 100, 200]
     progress = [re.fullmatch(PROGRESS_LINE, line) for line in lines]
     progress = [m for m in progress if m]
-    assert len(progress) + len(course) == len(lines)
+    assert len(progress) + len(course_lines) == len(lines)
     # One epoch is 1.5 s: a line at least every 10 s is one every 7th epoch.
-    printed = sorted([*course, *(int(m[1]) for m in progress)])
+    printed = sorted([*course_lines, *(int(m[1]) for m in progress)])
     assert max(b - a for a, b in zip(printed, printed[1:])) == 7
     first = progress[0]
     assert (first[1], first[2], first[3]) == ("7", "8", "250")
