@@ -14,6 +14,7 @@ import numpy as np
 import pytest
 import safetensors.numpy
 from model_file_helpers import X, assert_same_predictions, fitted
+from training_helpers import course
 
 import skdnn.model_io
 from skdnn import LLayerRegressor, ModelFileError, load_model, save_model
@@ -172,7 +173,6 @@ def test_a_save_killed_at_any_time_leaves_a_whole_file(good_file):
 MEASURED_LOAD = """
 import json, resource, sys, tracemalloc
 from skdnn import load_model
-from training_helpers import course
 before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 tracemalloc.start()
 model = load_model(sys.argv[1])
