@@ -3,7 +3,8 @@
 Run it from the repository root::
 
     python -m benchmarks            # the full suite (a few minutes)
-    python -m benchmarks --quick    # a small version, run by tests/test_benchmarks.py
+    python -m benchmarks --quick    # a small version, no verdicts; run by the tests
+    python -m benchmarks.first_hour # the defaults against MLP's, on scikit-learn's data
 
 Each benchmark runs skdnn and its peers alternately, several times, in one
 process, and prints Markdown tables of medians and ratios (skdnn / peer),

@@ -85,6 +85,9 @@ class Ratio:
         For timings: the same ratio from each contender's best run, a
         reading less sensitive to load from other processes (informational;
         the verdict uses ``value``, from medians).
+    verdict : bool
+        False at sizes too small to judge (``--quick``): the row keeps its
+        target but reads ``"no verdict"``.
     """
 
     label: str
@@ -92,12 +95,15 @@ class Ratio:
     op: str = None
     target: float = None
     best: float = None
+    verdict: bool = True
 
     @property
     def result(self):
-        """``"PASS"``, ``"MISS"``, or ``"info"`` without a target."""
+        """``"PASS"``, ``"MISS"``, ``"info"`` without a target, or ``"no verdict"``."""
         if self.op is None:
             return "info"
+        if not self.verdict:
+            return "no verdict"
         if not math.isfinite(self.value):
             return "MISS"
         return "PASS" if _OPERATORS[self.op](self.value, self.target) else "MISS"

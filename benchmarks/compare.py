@@ -71,8 +71,7 @@ def fits(package, workload, course_iterations, n_samples):
     estimator = package.LLayerClassifier
     if workload == "course":
         X, y, _ = course.load_data()
-        return lambda: estimator(course.LAYERS, random_state=1,
-                                 max_iter=course_iterations).fit(X, y)
+        return lambda: course.course_model(estimator, course_iterations).fit(X, y)
     X, y = minibatch.make_data(n_samples)
     return lambda: minibatch.fit_quietly(
         minibatch.skdnn_model(estimator=estimator), X, y)

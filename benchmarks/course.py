@@ -4,7 +4,7 @@ Contenders, for the same number of iterations of the same network
 (12288 -> 20 -> 7 -> 5 -> 1, ReLU hidden layers, sigmoid output, learning
 rate 0.0075), each timed as a whole call:
 
-- skdnn: ``LLayerClassifier(random_state=1, max_iter=N).fit(X, y)``, and
+- skdnn: ``LLayerClassifier(**COURSE_SETTINGS, random_state=1, max_iter=N).fit(X, y)``, and
   the course's own function as skdnn ships it, ``skdnn.engine.L_layer_model``;
 - the course-style loop (:mod:`benchmarks.course_loop`), in the course
   layout, ``X`` a C-ordered (12288, 209) array;
@@ -26,11 +26,17 @@ from sklearn.neural_network import MLPClassifier
 from benchmarks import course_loop, torch_peer
 from benchmarks._harness import Ratio, Section, alternate, median, timed
 from benchmarks.products import ProductPlan
-from skdnn import LLayerClassifier
+from skdnn import COURSE_SETTINGS, LLayerClassifier
 from skdnn.engine import L_layer_model
 
 LAYERS = (20, 7, 5)
 LEARNING_RATE = course_loop.LEARNING_RATE
+
+
+def course_model(estimator=LLayerClassifier, max_iter=2500):
+    """``estimator`` with the course's settings (:data:`skdnn.COURSE_SETTINGS`), seed 1."""
+    return estimator(**{**COURSE_SETTINGS, "learning_rate": LEARNING_RATE, "max_iter": max_iter},
+                     random_state=1)
 
 
 def load_data():
@@ -87,7 +93,7 @@ def _max_difference(a, b):
 
 def _checks(X, y, X_course, Y_course, dims, n_iter):
     """Lines saying whether the peers compute what skdnn computes."""
-    skdnn = LLayerClassifier(LAYERS, random_state=1, max_iter=n_iter).fit(X, y).parameters_
+    skdnn = course_model(max_iter=n_iter).fit(X, y).parameters_
     course, _ = course_loop.L_layer_model(X_course, Y_course, dims, LEARNING_RATE, n_iter)
     lines = [f"Check: the course-style loop and skdnn reach the same parameters after "
              f"{n_iter} iterations: {'yes' if _close(course, skdnn) else 'NO'} "
@@ -129,7 +135,7 @@ def run(quick=False, repeats=None, iterations=None):
         return lambda: timed(iterations)
 
     contenders = {
-        "skdnn": lambda: timed(LLayerClassifier(LAYERS, random_state=1, max_iter=n_iter).fit,
+        "skdnn": lambda: timed(course_model(max_iter=n_iter).fit,
                                X, y),
         "engine": lambda: timed(L_layer_model, X_course, Y_course, dims, LEARNING_RATE, n_iter),
         "course": lambda: timed(course_loop.L_layer_model, X_course, Y_course, dims,
@@ -140,7 +146,7 @@ def run(quick=False, repeats=None, iterations=None):
     }
     if hasattr(LLayerClassifier, "set_callbacks"):
         contenders["callback"] = lambda: timed(
-            LLayerClassifier(LAYERS, random_state=1, max_iter=n_iter)
+            course_model(max_iter=n_iter)
             .set_callbacks(NoOpCallback()).fit, X, y)
     if torch_peer.available():
         contenders["torch"] = lambda: timed(torch_peer.full_batch_gd, initial, X, y,

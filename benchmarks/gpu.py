@@ -94,7 +94,8 @@ def _fit(model, X, y):
 
 
 def _skdnn(layers, batch_size):
-    return LLayerClassifier(layers, solver="adam", batch_size=batch_size,
+    return LLayerClassifier(layers, init="xavier", solver="adam", batch_size=batch_size,
+                            alpha=0.0, tol=None,
                             learning_rate=LEARNING_RATE, max_iter=1, random_state=0)
 
 
@@ -315,8 +316,7 @@ def _course_workload(device, mode, repeats):
     initial = course_loop.initialize_parameters_deep(dims)
 
     def skdnn_model():
-        return LLayerClassifier(course.LAYERS, learning_rate=course.LEARNING_RATE,
-                                random_state=1, max_iter=n_iter)
+        return course.course_model(max_iter=n_iter)
 
     contenders = {"skdnn": lambda: timed(_fit, skdnn_model(), X, y),
                   "torch": lambda: timed(_torch_full_batch_gd, initial, X, y, n_iter)}

@@ -45,7 +45,9 @@ def make_data(n_samples, n_features=784, n_classes=N_CLASSES, seed=0):
 
 def skdnn_model(max_iter=1, random_state=0, layers=LAYERS, estimator=LLayerClassifier):
     """skdnn's estimator set to this benchmark's training."""
-    return estimator(layers, solver="adam", batch_size=BATCH, learning_rate=LEARNING_RATE,
+    # The settings of the MLP peer below: no penalty, no stopping tolerance.
+    return estimator(layers, init="xavier", solver="adam", batch_size=BATCH, alpha=0.0,
+                     tol=None, learning_rate=LEARNING_RATE,
                      max_iter=max_iter, random_state=random_state)
 
 

@@ -109,8 +109,7 @@ def main(argv=None):
         if what == "course":
             Xc, yc, source = course.load_data()
             profile(f"course run on {source}, {args.iterations} iterations",
-                    lambda: skdnn.LLayerClassifier(course.LAYERS, random_state=1,
-                                                   max_iter=args.iterations).fit(Xc, yc),
+                    lambda: course.course_model(max_iter=args.iterations).fit(Xc, yc),
                     args.top)
         elif what == "minibatch":
             for dtype in (np.float64, np.float32):

@@ -34,6 +34,10 @@ from benchmarks import _harness
 BENCHMARKS = ("course", "minibatch", "predict", "memory")
 
 
+QUICK_NOTE = ("Quick sizes carry no verdict: the targets are for the full sizes, so the "
+              "result column reads 'no verdict'. Run without --quick for PASS/MISS.")
+
+
 def _run_one(name, args):
     if name == "course":
         from benchmarks import course
@@ -148,9 +152,13 @@ def _main(args):
         from benchmarks import gpu
         machine += " " + gpu.device_line(args.device)
     print(f"# skdnn benchmarks{' (quick)' if args.quick else ''}\n\n{machine}\n", flush=True)
+    if args.quick:
+        print(QUICK_NOTE + "\n", flush=True)
     sections = []
     for section in _sections(args):
         sections.append(section)
+        for ratio in section.ratios:
+            ratio.verdict = not args.quick
         print(section.markdown(), flush=True)
     rows = [[s.key, r.label, r.value, r.target_text, r.result]
             for s in sections for r in s.ratios if r.op is not None]

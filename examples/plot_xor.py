@@ -30,7 +30,8 @@ y = np.array([0, 1, 1, 0])
 # uniform initialisation (``"glorot_uniform"``) keeps the units from saturating
 # at the start.
 clf = LLayerClassifier(hidden_layer_sizes=(2,), activation="sigmoid", init="glorot_uniform",
-                       learning_rate=1.0, max_iter=5000, random_state=0)
+                       solver="gd", learning_rate=1.0, max_iter=5000, tol=None, alpha=0.0,
+                       random_state=0)
 clf.fit(X, y)
 
 print("x1 x2 | XOR | predicted | P(1)")
@@ -46,8 +47,8 @@ print(f"accuracy {clf.score(X, y)}, final cost {clf.loss_curve_[-1]:.5f} "
 # point is left at probability 0.5. Four units have room to spare.
 for sizes in [(2,), (4,)]:
     solved = [LLayerClassifier(hidden_layer_sizes=sizes, activation="sigmoid",
-                               init="glorot_uniform", learning_rate=1.0, max_iter=5000,
-                               random_state=seed).fit(X, y).score(X, y) == 1.0
+                               init="glorot_uniform", solver="gd", learning_rate=1.0,
+                               max_iter=5000, tol=None, alpha=0.0, random_state=seed).fit(X, y).score(X, y) == 1.0
               for seed in range(5)]
     print(f"hidden_layer_sizes={sizes}: XOR learnt from {sum(solved)} of 5 seeds")
 

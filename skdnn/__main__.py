@@ -11,7 +11,7 @@ import sys
 from sklearn.datasets import load_digits
 from sklearn.model_selection import train_test_split
 
-from . import LLayerClassifier
+from . import COURSE_SETTINGS, LLayerClassifier, __version__
 from .datasets import get_data_home, load_catvnoncat
 
 
@@ -40,19 +40,24 @@ def main(argv=None):
     Parameters
     ----------
     argv : list of str, default=None
-        Command-line arguments (``sys.argv[1:]`` when None); only ``--help``.
+        Command-line arguments (``sys.argv[1:]`` when None); only ``--help`` and
+        ``--version``.
     """
-    argparse.ArgumentParser(
+    parser = argparse.ArgumentParser(
         prog="python -m skdnn",
         description="Train the course's L-layer network (layers 20, 7, 5, gradient descent, "
                     "2500 iterations) and print its train and test accuracy. Uses the cat vs "
                     "non-cat images from $SKDNN_DATA (else ~/skdnn_data), or scikit-learn's "
-                    "digits when they are not there.").parse_args(argv)
+                    "digits when they are not there. The network is "
+                    "LLayerClassifier(**skdnn.COURSE_SETTINGS), not the estimators' defaults.")
+    parser.add_argument("--version", action="version", version=f"skdnn {__version__}")
+    parser.parse_args(argv)
     name, learning_rate, X_train, X_test, y_train, y_test = load_demo_data()
     print(f"Data: {name}")
     print(f"{X_train.shape[0]} training and {X_test.shape[0]} test examples, "
           f"{X_train.shape[1]} features")
-    clf = LLayerClassifier(learning_rate=learning_rate, random_state=1, verbose=1)
+    clf = LLayerClassifier(**{**COURSE_SETTINGS, "learning_rate": learning_rate}, random_state=1,
+                           verbose=1)
     print(f"Training {clf!r}: layers {[X_train.shape[1], *clf.hidden_layer_sizes]} + output, "
           f"{clf.max_iter} iterations of gradient descent, learning rate {learning_rate}")
     clf.fit(X_train, y_train)

@@ -23,6 +23,10 @@ from ._fitting import FittingMixin
 from ._predicting import network_outputs
 from ._sklearn_names import SKLEARN_SPELLINGS, hint_for_sklearn_spelling
 
+AUTO_BATCH_SIZE = 200
+"""int: ``batch_size="auto"`` is ``min(AUTO_BATCH_SIZE, n_samples)``, as in scikit-learn."""
+
+
 def hidden_activations():
     """The hidden activations the estimators accept: the engine's table, read now.
 
@@ -49,7 +53,7 @@ class BaseLLayer(CallbackSupportMixin, FittedStateMixin, FittingMixin, BaseEstim
         "learning_rate": [Interval(Real, 0, None, closed="neither")],
         "max_iter": [Interval(Integral, 1, None, closed="left")],
         "max_fun": [Interval(Integral, 1, None, closed="left")],
-        "batch_size": [None, Interval(Integral, 1, None, closed="left")],
+        "batch_size": [None, StrOptions({"auto"}), Interval(Integral, 1, None, closed="left")],
         "shuffle": ["boolean"],
         "decay_rate": [Interval(Real, 0, None, closed="left")],
         "decay_interval": [Interval(Integral, 1, None, closed="left")],
@@ -72,11 +76,11 @@ class BaseLLayer(CallbackSupportMixin, FittedStateMixin, FittingMixin, BaseEstim
         "verbose": ["verbose"],
     }
 
-    def __init__(self, hidden_layer_sizes=(20, 7, 5), activation="relu", init="xavier", *,
-                 solver="gd", learning_rate=0.0075, max_iter=2500, max_fun=15000,
-                 batch_size=None, shuffle=True, decay_rate=0.0, schedule="constant",
-                 power_t=0.5, alpha=0.0, dropout=0.0, momentum=0.9, nesterovs_momentum=False,
-                 beta_1=0.9, beta_2=0.999, epsilon=1e-8, tol=None,
+    def __init__(self, hidden_layer_sizes=(100,), activation="relu", init="glorot_uniform", *,
+                 solver="adam", learning_rate=0.001, max_iter=200, max_fun=15000,
+                 batch_size="auto", shuffle=True, decay_rate=0.0, schedule="constant",
+                 power_t=0.5, alpha=0.0001, dropout=0.0, momentum=0.9, nesterovs_momentum=False,
+                 beta_1=0.9, beta_2=0.999, epsilon=1e-8, tol=0.0001,
                  n_iter_no_change=10, early_stopping=False, validation_fraction=0.1,
                  warm_start=False, random_state=None, verbose=0, decay_interval=1):
         self.hidden_layer_sizes = hidden_layer_sizes
@@ -206,6 +210,14 @@ class BaseLLayer(CallbackSupportMixin, FittedStateMixin, FittingMixin, BaseEstim
         """The fitted network's activations, one per layer."""
         return [*self._hidden_setting(self.activation, "activation", self.n_layers_ - 2),
                 self.out_activation_]
+
+    def _batch_size(self):
+        """The mini-batch size for the engine: ``None`` is the full batch.
+
+        ``"auto"`` is scikit-learn's ``min(200, n_samples)``: the engine takes
+        a batch at least as large as the data as one full batch.
+        """
+        return AUTO_BATCH_SIZE if self.batch_size == "auto" else self.batch_size
 
     def _optimizer_settings(self):
         return {"momentum": {"beta": self.momentum, "nesterov": self.nesterovs_momentum},

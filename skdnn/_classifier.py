@@ -24,17 +24,23 @@ from ._warnings import user_stacklevel
 class LLayerClassifier(ClassifierMixin, BaseLLayer):
     """L-layer fully connected neural network classifier.
 
-    The network of the deep-learning course: ReLU hidden layers trained by
-    full-batch gradient descent, a sigmoid output unit and binary
-    cross-entropy for two classes. With more than two classes the output is a
-    softmax and the loss categorical cross-entropy; with a 2-D indicator
-    ``y`` (multilabel) there is one sigmoid per label. The defaults are the
-    course's four-layer model, so ``LLayerClassifier(random_state=1)`` trains
-    exactly as :func:`skdnn.engine.L_layer_model` does.
+    The network of the deep-learning course: ReLU hidden layers, a sigmoid
+    output unit and binary cross-entropy for two classes. With more than two
+    classes the output is a softmax and the loss categorical cross-entropy;
+    with a 2-D indicator ``y`` (multilabel) there is one sigmoid per label.
+
+    The defaults are scikit-learn's ``MLPClassifier``'s, so that it can stand
+    where ``MLPClassifier()`` stood on your data: one hidden layer of 100
+    units, adam at 1e-3 on mini-batches of ``min(200, n_samples)``, at most
+    200 epochs with ``tol=1e-4``, ``alpha=1e-4``, Glorot-uniform weights. The
+    course's four-layer model is :data:`skdnn.COURSE_SETTINGS`:
+    ``LLayerClassifier(**COURSE_SETTINGS, random_state=1)`` trains exactly as
+    :func:`skdnn.engine.L_layer_model` does. See the user guide's
+    :ref:`choosing-settings`.
 
     Parameters
     ----------
-    hidden_layer_sizes : array-like of int, default=(20, 7, 5)
+    hidden_layer_sizes : array-like of int, default=(100,)
         Number of units of each hidden layer.
     activation : str or list of str, default="relu"
         Hidden-layer activation, one for all or one per hidden layer:
@@ -42,26 +48,28 @@ class LLayerClassifier(ClassifierMixin, BaseLLayer):
         ``"elu"``, ``"selu"``, ``"gelu"`` (tanh approximation), ``"silu"``,
         ``"softplus"``, or any other entry of :data:`skdnn.engine.ACTIVATIONS`
         but the output-only ``"softmax"`` and ``"exp"``.
-    init : {"small", "xavier", "he", "glorot_uniform", "zeros", "random"}, default="xavier"
+    init : {"small", "xavier", "he", "glorot_uniform", "zeros", "random"}, default="glorot_uniform"
         Weight initialisation: ``randn * 0.01``, ``randn / sqrt(fan_in)``,
         ``randn * sqrt(2 / fan_in)``, or uniform in
         ``±sqrt(6 / (fan_in + fan_out))``; course 2's ``"zeros"`` (all units
         of a layer stay identical and cannot learn: ``fit`` warns) and
         ``"random"`` (``randn * 10``, too large). Drawn layer by layer from
         ``check_random_state(random_state)``; biases start at zero.
-    solver : {"gd", "momentum", "adam", "lbfgs"}, default="gd"
+    solver : {"gd", "momentum", "adam", "lbfgs"}, default="adam"
         ``"gd"`` is the course's gradient descent; ``"lbfgs"`` runs
         ``scipy.optimize.minimize`` on the full batch.
-    learning_rate : float, default=0.0075
-        Step size of the gradient solvers (unused by ``"lbfgs"``).
-    max_iter : int, default=2500
+    learning_rate : float, default=0.001
+        Step size of the gradient solvers (unused by ``"lbfgs"``); the
+        course's is 0.0075.
+    max_iter : int, default=200
         Number of epochs (passes over the data); for ``"lbfgs"``, iterations.
     max_fun : int, default=15000
         For ``"lbfgs"`` only: the most evaluations of the loss (SciPy's
         ``maxfun``), as in scikit-learn's ``MLPClassifier``.
-    batch_size : int or None, default=None
-        ``None`` trains on all samples at each step (the course); an int
-        draws shuffled mini-batches of that size every epoch.
+    batch_size : int, "auto" or None, default="auto"
+        ``"auto"`` is ``min(200, n_samples)``, as in scikit-learn. ``None``
+        trains on all samples at each step (the course); an int draws
+        shuffled mini-batches of that size every epoch.
     shuffle : bool, default=True
         Whether mini-batches are drawn in a new order each epoch.
     decay_rate : float, default=0.0
@@ -79,7 +87,7 @@ class LLayerClassifier(ClassifierMixin, BaseLLayer):
         at most 1e-6 (with ``tol`` or ``early_stopping`` set).
     power_t : float, default=0.5
         Exponent of ``schedule="invscaling"``.
-    alpha : float, default=0.0
+    alpha : float, default=0.0001
         L2 penalty, ``alpha / (2 * n_samples) * sum of squared weights``.
     dropout : float or list of float, default=0.0
         Inverted-dropout rate of the hidden layers, one for all or one per
@@ -91,11 +99,12 @@ class LLayerClassifier(ClassifierMixin, BaseLLayer):
         because the course's momentum is plain (scikit-learn's default is on).
     beta_1, beta_2, epsilon : float, default=0.9, 0.999, 1e-8
         Settings of ``solver="adam"``.
-    tol : float or None, default=None
+    tol : float or None, default=0.0001
         ``None`` runs exactly ``max_iter`` epochs, as the course does. A float
         stops once the training loss (or, with ``early_stopping``, the
         validation score) has not improved by ``tol`` for
-        ``n_iter_no_change`` consecutive epochs. For ``"lbfgs"``, SciPy's
+        ``n_iter_no_change`` consecutive epochs, and warns
+        (``ConvergenceWarning``) when ``max_iter`` comes first. For ``"lbfgs"``, SciPy's
         ``gtol`` (``None``: SciPy's own stopping criteria).
     n_iter_no_change : int or np.inf, default=10
         Patience of ``tol``, ``early_stopping`` and ``schedule="adaptive"``:
@@ -183,11 +192,11 @@ class LLayerClassifier(ClassifierMixin, BaseLLayer):
     _parameter_constraints = {**BaseLLayer._parameter_constraints,
                               "class_weight": [dict, StrOptions({"balanced"}), None]}
 
-    def __init__(self, hidden_layer_sizes=(20, 7, 5), activation="relu", init="xavier", *,
-                 solver="gd", learning_rate=0.0075, max_iter=2500, max_fun=15000,
-                 batch_size=None, shuffle=True, decay_rate=0.0, schedule="constant",
-                 power_t=0.5, alpha=0.0, dropout=0.0, momentum=0.9, nesterovs_momentum=False,
-                 beta_1=0.9, beta_2=0.999, epsilon=1e-8, tol=None,
+    def __init__(self, hidden_layer_sizes=(100,), activation="relu", init="glorot_uniform", *,
+                 solver="adam", learning_rate=0.001, max_iter=200, max_fun=15000,
+                 batch_size="auto", shuffle=True, decay_rate=0.0, schedule="constant",
+                 power_t=0.5, alpha=0.0001, dropout=0.0, momentum=0.9, nesterovs_momentum=False,
+                 beta_1=0.9, beta_2=0.999, epsilon=1e-8, tol=0.0001,
                  n_iter_no_change=10, early_stopping=False, validation_fraction=0.1,
                  class_weight=None, warm_start=False, random_state=None, verbose=0,
                  decay_interval=1):

@@ -148,7 +148,7 @@ class FittingMixin:
             try:
                 cost = engine.train_epoch(
                     X, Y, self.parameters_, activations, self._optimizer,
-                    batch_size=self.batch_size, shuffle=self.shuffle, rng=self._random_state,
+                    batch_size=self._batch_size(), shuffle=self.shuffle, rng=self._random_state,
                     sample_weight=sample_weight, alpha=self.alpha, dropout=dropout,
                     workspace=workspace)
                 self._record_epoch(cost, X.shape[1], monitor)
@@ -181,8 +181,8 @@ class FittingMixin:
                               "stopping.")
                     return
         if self._stopping_enabled() and n_epochs > 1:
-            monitor.note(f"max_iter={self.max_iter} was reached before the optimisation "
-                         "converged (tol); raise max_iter or tol")
+            monitor.note(f"maximum iterations (max_iter={self.max_iter}) reached and the "
+                         "optimisation hasn't converged yet (tol); raise max_iter or tol")
 
     def _run_lbfgs(self, X, Y, activations, sample_weight, monitor):
         record = functools.partial(self._record_epoch, n_samples=X.shape[1], monitor=monitor)

@@ -23,9 +23,15 @@ class LLayerRegressor(RegressorMixin, BaseLLayer):
     ``(1/m) sum_i sum_k y log(y / f) - y + f``. Single- and multi-output
     targets; :meth:`score` is the coefficient of determination R².
 
+    The defaults are scikit-learn's ``MLPRegressor``'s (one hidden layer of
+    100 units, adam at 1e-3 on mini-batches of ``min(200, n_samples)``, at
+    most 200 epochs with ``tol=1e-4``, ``alpha=1e-4``); the course's settings
+    are :data:`skdnn.COURSE_SETTINGS`. See the user guide's
+    :ref:`choosing-settings`.
+
     Parameters
     ----------
-    hidden_layer_sizes : array-like of int, default=(20, 7, 5)
+    hidden_layer_sizes : array-like of int, default=(100,)
         Number of units of each hidden layer.
     activation : str or list of str, default="relu"
         Hidden-layer activation, one for all or one per hidden layer:
@@ -33,16 +39,17 @@ class LLayerRegressor(RegressorMixin, BaseLLayer):
         ``"elu"``, ``"selu"``, ``"gelu"`` (tanh approximation), ``"silu"``,
         ``"softplus"``, or any other entry of :data:`skdnn.engine.ACTIVATIONS`
         but the output-only ``"softmax"`` and ``"exp"``.
-    init : {"small", "xavier", "he", "glorot_uniform", "zeros", "random"}, default="xavier"
+    init : {"small", "xavier", "he", "glorot_uniform", "zeros", "random"}, default="glorot_uniform"
         Weight initialisation, see :class:`LLayerClassifier`.
-    solver : {"gd", "momentum", "adam", "lbfgs"}, default="gd"
-    learning_rate : float, default=0.0075
-    max_iter : int, default=2500
+    solver : {"gd", "momentum", "adam", "lbfgs"}, default="adam"
+    learning_rate : float, default=0.001
+    max_iter : int, default=200
         Number of epochs; for ``"lbfgs"``, iterations.
     max_fun : int, default=15000
         For ``"lbfgs"``: the most evaluations of the loss.
-    batch_size : int or None, default=None
-        ``None`` is full batch; an int draws shuffled mini-batches.
+    batch_size : int, "auto" or None, default="auto"
+        ``"auto"`` is ``min(200, n_samples)``; ``None`` is full batch; an int
+        draws shuffled mini-batches.
     shuffle : bool, default=True
     decay_rate : float, default=0.0
         Inverse-time learning-rate decay per epoch.
@@ -50,7 +57,7 @@ class LLayerRegressor(RegressorMixin, BaseLLayer):
         scikit-learn's learning-rate schedules, see :class:`LLayerClassifier`.
     power_t : float, default=0.5
         Exponent of ``schedule="invscaling"``.
-    alpha : float, default=0.0
+    alpha : float, default=0.0001
         L2 penalty.
     dropout : float or list of float, default=0.0
         Inverted-dropout rate of the hidden layers.
@@ -58,7 +65,7 @@ class LLayerRegressor(RegressorMixin, BaseLLayer):
     nesterovs_momentum : bool, default=False
         Nesterov's look-ahead step for ``solver="momentum"``.
     beta_1, beta_2, epsilon : float, default=0.9, 0.999, 1e-8
-    tol : float or None, default=None
+    tol : float or None, default=0.0001
         ``None`` runs exactly ``max_iter`` epochs.
     n_iter_no_change : int or np.inf, default=10
         Patience, counted as in scikit-learn, see :class:`LLayerClassifier`.
@@ -122,11 +129,11 @@ class LLayerRegressor(RegressorMixin, BaseLLayer):
     _parameter_constraints = {**BaseLLayer._parameter_constraints,
                               "loss": [StrOptions({"squared_error", "poisson"})]}
 
-    def __init__(self, hidden_layer_sizes=(20, 7, 5), activation="relu", init="xavier", *,
-                 solver="gd", learning_rate=0.0075, max_iter=2500, max_fun=15000,
-                 batch_size=None, shuffle=True, decay_rate=0.0, schedule="constant",
-                 power_t=0.5, alpha=0.0, dropout=0.0, momentum=0.9, nesterovs_momentum=False,
-                 beta_1=0.9, beta_2=0.999, epsilon=1e-8, tol=None,
+    def __init__(self, hidden_layer_sizes=(100,), activation="relu", init="glorot_uniform", *,
+                 solver="adam", learning_rate=0.001, max_iter=200, max_fun=15000,
+                 batch_size="auto", shuffle=True, decay_rate=0.0, schedule="constant",
+                 power_t=0.5, alpha=0.0001, dropout=0.0, momentum=0.9, nesterovs_momentum=False,
+                 beta_1=0.9, beta_2=0.999, epsilon=1e-8, tol=0.0001,
                  n_iter_no_change=10, early_stopping=False, validation_fraction=0.1,
                  loss="squared_error", warm_start=False, random_state=None, verbose=0,
                  decay_interval=1):

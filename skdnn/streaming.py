@@ -259,7 +259,7 @@ def partial_fit_hdf5(estimator, source, X_key, y_key, *, chunk_rows=4096, classe
     images, 600 epochs, 1200 gradient-descent steps of the course's model
     (test accuracy 0.78)::
 
-        clf = LLayerClassifier(random_state=1)
+        clf = LLayerClassifier(**COURSE_SETTINGS, random_state=1)
         partial_fit_hdf5(clf, "train_catvnoncat.h5", "train_set_x", "train_set_y",
                          chunk_rows=105, classes=[0, 1], n_epochs=600,
                          transform=lambda X: X / 255.0)

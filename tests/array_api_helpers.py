@@ -18,6 +18,7 @@ from sklearn.datasets import make_classification, make_moons, make_multilabel_cl
 from sklearn.exceptions import ConvergenceWarning
 
 from skdnn import LLayerClassifier, LLayerRegressor, engine
+from training_helpers import course
 
 
 class Namespace:
@@ -126,32 +127,35 @@ ADAM = {"solver": "adam", "learning_rate": 0.01, "batch_size": 16}
 
 def adam_classifier():
     """A classifier trained by Adam on mini-batches, as in :data:`CASES`."""
-    return LLayerClassifier(**SMALL, **ADAM)
+    return LLayerClassifier(**course(**SMALL, **ADAM))
 
 
 # (id, estimator, data, whether to pass sample weights): every solver, output and option
 # whose arrays could leave the namespace of X.
 CASES = [
-    ("binary-gd", LLayerClassifier(**SMALL, learning_rate=0.1), binary, False),
-    ("multiclass-adam", LLayerClassifier(**SMALL, **ADAM), multiclass, False),
-    ("multilabel-nesterov", LLayerClassifier(**SMALL, solver="momentum", learning_rate=0.05,
-                                             nesterovs_momentum=True, batch_size=20),
+    ("binary-gd", LLayerClassifier(**course(**SMALL, learning_rate=0.1)), binary, False),
+    ("multiclass-adam", LLayerClassifier(**course(**SMALL, **ADAM)), multiclass, False),
+    ("multilabel-nesterov", LLayerClassifier(**course(**SMALL, solver="momentum",
+                                                      learning_rate=0.05,
+                                             nesterovs_momentum=True, batch_size=20)),
      multilabel, False),
-    ("strings-alpha", LLayerClassifier(**SMALL, learning_rate=0.1, alpha=0.5), strings, False),
-    ("binary-dropout", LLayerClassifier(**SMALL, **ADAM, dropout=0.3), binary, False),
-    ("multiclass-weights", LLayerClassifier(**SMALL, **ADAM), multiclass, True),
-    ("binary-early-stopping", LLayerClassifier(**{**SMALL, "max_iter": 40}, **ADAM,
+    ("strings-alpha", LLayerClassifier(**course(**SMALL, learning_rate=0.1, alpha=0.5)), strings,
+     False),
+    ("binary-dropout", LLayerClassifier(**course(**SMALL, **ADAM, dropout=0.3)), binary, False),
+    ("multiclass-weights", LLayerClassifier(**course(**SMALL, **ADAM)), multiclass, True),
+    ("binary-early-stopping", LLayerClassifier(**course(**{**SMALL, "max_iter": 40}, **ADAM,
                                                early_stopping=True, n_iter_no_change=3,
-                                               tol=1e-3), binary, False),
-    ("multiclass-lbfgs", LLayerClassifier(**SMALL, solver="lbfgs"), multiclass, False),
-    ("regression-adam", LLayerRegressor(**SMALL, **ADAM), regression, False),
-    ("regression-2d-momentum", LLayerRegressor(**SMALL, solver="momentum", learning_rate=0.02),
+                                               tol=1e-3)), binary, False),
+    ("multiclass-lbfgs", LLayerClassifier(**course(**SMALL, solver="lbfgs")), multiclass, False),
+    ("regression-adam", LLayerRegressor(**course(**SMALL, **ADAM)), regression, False),
+    ("regression-2d-momentum", LLayerRegressor(**course(**SMALL, solver="momentum",
+                                                        learning_rate=0.02)),
      lambda: regression(2), True),
-    ("poisson-gd", LLayerRegressor(**SMALL, loss="poisson", learning_rate=0.01),
+    ("poisson-gd", LLayerRegressor(**course(**SMALL, loss="poisson", learning_rate=0.01)),
      lambda: regression(poisson=True), False),
-    ("poisson-2d-adam", LLayerRegressor(**SMALL, **ADAM, loss="poisson"),
+    ("poisson-2d-adam", LLayerRegressor(**course(**SMALL, **ADAM, loss="poisson")),
      lambda: regression(2, poisson=True), False),
-    ("regression-lbfgs-weights", LLayerRegressor(**SMALL, solver="lbfgs", alpha=0.1),
+    ("regression-lbfgs-weights", LLayerRegressor(**course(**SMALL, solver="lbfgs", alpha=0.1)),
      regression, True),
 ]
 

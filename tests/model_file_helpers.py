@@ -11,6 +11,7 @@ from sklearn.datasets import make_classification, make_multilabel_classification
 
 from skdnn import LLayerClassifier, LLayerRegressor
 from skdnn.model_io import _digest
+from training_helpers import course
 
 X, Y_MULTICLASS = make_classification(60, 5, n_informative=4, n_redundant=0, n_classes=3,
                                       random_state=0)
@@ -26,31 +27,31 @@ CASES = ["binary", "multiclass", "string labels", "multilabel", "regressor",
 def fitted(case):
     """A small estimator fitted for ``case``, and the data it was fitted on."""
     if case == "binary":
-        return LLayerClassifier(**SMALL).fit(X, Y_BINARY), X
+        return LLayerClassifier(**course(**SMALL)).fit(X, Y_BINARY), X
     if case == "multiclass":
-        est = LLayerClassifier((4, 3), solver="adam", learning_rate=0.01, max_iter=30,
-                               random_state=0)
+        est = LLayerClassifier(**course((4, 3), solver="adam", learning_rate=0.01, max_iter=30,
+                               random_state=0))
         return est.fit(X, Y_MULTICLASS), X
     if case == "string labels":
         labels = np.array(["cat", "dog", "non-cat"])[Y_MULTICLASS]
-        return LLayerClassifier(**SMALL).fit(X, labels), X
+        return LLayerClassifier(**course(**SMALL)).fit(X, labels), X
     if case == "multilabel":
-        return LLayerClassifier(**{**SMALL, "solver": "lbfgs"}).fit(X, Y_MULTILABEL), X
+        return LLayerClassifier(**course(**{**SMALL, "solver": "lbfgs"})).fit(X, Y_MULTILABEL), X
     if case == "regressor":
-        return LLayerRegressor(**SMALL).fit(X, Y_REGRESSION[:, 0]), X
+        return LLayerRegressor(**course(**SMALL)).fit(X, Y_REGRESSION[:, 0]), X
     if case == "regressor multi-output":
-        est = LLayerRegressor([3, 3], activation=["tanh", "relu"], solver="momentum",
-                              learning_rate=0.01, max_iter=30, random_state=0)
+        est = LLayerRegressor(**course([3, 3], activation=["tanh", "relu"], solver="momentum",
+                              learning_rate=0.01, max_iter=30, random_state=0))
         return est.fit(X, Y_REGRESSION), X
     if case == "float32":
         X32 = X.astype(np.float32)
-        return LLayerClassifier(**SMALL).fit(X32, Y_BINARY), X32
+        return LLayerClassifier(**course(**SMALL)).fit(X32, Y_BINARY), X32
     if case == "feature names, class_weight, early stopping":
         pd = pytest.importorskip("pandas")
         frame = pd.DataFrame(X, columns=[f"pixel {i}" for i in range(X.shape[1])])
-        est = LLayerClassifier(np.array([4, 2]), class_weight={0: 1.0, 1: 2.5, 2: 1.0},
+        est = LLayerClassifier(**course(np.array([4, 2]), class_weight={0: 1.0, 1: 2.5, 2: 1.0},
                                dropout=[0.1, 0.0], early_stopping=True, tol=1e-4,
-                               max_iter=30, random_state=0)
+                               max_iter=30, random_state=0))
         return est.fit(frame, Y_MULTICLASS), frame
     raise ValueError(case)
 

@@ -21,6 +21,7 @@ from sklearn.utils.estimator_checks import check_array_api_input
 
 from skdnn import LLayerClassifier, LLayerRegressor, engine
 from skdnn.model_io import load_model, save_model
+from training_helpers import course
 
 
 @pytest.fixture(params=NAMESPACES, ids=repr)
@@ -41,7 +42,8 @@ def test_fit_equals_numpy(estimator, data, weighted, ns):
 
 
 @pytest.mark.parametrize("estimator, data", [(adam_classifier(), multiclass),
-                                             (LLayerRegressor(**SMALL, **ADAM), regression)],
+                                             (LLayerRegressor(**course(**SMALL, **ADAM)),
+                                              regression)],
                          ids=["classifier", "regressor"])
 def test_partial_fit_and_warm_start_equal_numpy(estimator, data, ns):
     X, y = data()
@@ -101,7 +103,7 @@ def _other_namespace_of(ns):
 def test_another_namespace_or_device_is_refused(method, ns):
     other = _other_namespace_of(ns)
     X, y = binary()
-    model = LLayerClassifier(**SMALL, learning_rate=0.1).set_params(max_iter=2)
+    model = LLayerClassifier(**course(**SMALL, learning_rate=0.1)).set_params(max_iter=2)
     with sklearn.config_context(array_api_dispatch=True):
         model.fit(ns.put(X), ns.put(y))
         args = (other.put(X), other.put(y)) if method == "score" else (other.put(X),)
@@ -163,7 +165,7 @@ def test_moved_regressor_predicts_and_continues(ns, tmp_path):
     _on_another_library(ns)
     X, y = regression(2)
     X, y = ns.host(X), ns.host(y)
-    on_numpy, moved = _moved_and_continued(LLayerRegressor(**SMALL, **ADAM), X, y, ns,
+    on_numpy, moved = _moved_and_continued(LLayerRegressor(**course(**SMALL, **ADAM)), X, y, ns,
                                            tmp_path)
     # The Adam moments moved too: the continued fits agree.
     assert_same_fit(on_numpy, moved, ns)
@@ -185,7 +187,7 @@ def test_moving_a_model_leaves_the_original_as_it_was(ns):
     X, y = ns.host(X), ns.host(y)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
-        original = LLayerRegressor(**SMALL, **ADAM).fit(X, y)
+        original = LLayerRegressor(**course(**SMALL, **ADAM)).fit(X, y)
         before = {k: v.copy() for k, v in original.parameters_.items()}
         moved = move_estimator_to(original, ns.xp, ns.device)
         with sklearn.config_context(array_api_dispatch=True):
@@ -198,7 +200,8 @@ def test_moving_a_model_leaves_the_original_as_it_was(ns):
 def test_same_random_state_same_parameters(ns):
     _on_another_library(ns)
     X, y = binary()
-    estimator = LLayerClassifier(**SMALL, **ADAM, dropout=0.3)  # mini-batches and dropout: the random draws all matter
+    # Mini-batches and dropout: the random draws all matter.
+    estimator = LLayerClassifier(**course(**SMALL, **ADAM, dropout=0.3))
     with sklearn.config_context(array_api_dispatch=True):
         first, second = (clone(estimator).fit(ns.put(X), ns.put(y)) for _ in range(2))
         other_seed = clone(estimator).set_params(random_state=1).fit(ns.put(X), ns.put(y))
@@ -266,7 +269,8 @@ def test_train_epoch_equals_numpy(new_optimizer, ns):
 
 # --------------------------------------------------------------------------- scikit-learn's checks
 
-@pytest.mark.parametrize("estimator", [LLayerClassifier(**SMALL), LLayerRegressor(**SMALL)],
+@pytest.mark.parametrize("estimator", [LLayerClassifier(**course(**SMALL)),
+                                       LLayerRegressor(**course(**SMALL))],
                          ids=["classifier", "regressor"])
 @pytest.mark.parametrize("array_namespace, device_name, dtype_name", [
     pytest.param(*combination, id="-".join(map(str, combination)))

@@ -13,6 +13,7 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
 from skdnn import LLayerClassifier, LLayerRegressor, load_model, save_model
+from training_helpers import course
 
 callback = pytest.importorskip("sklearn.callback", reason="callbacks need scikit-learn 1.9")
 
@@ -77,7 +78,8 @@ def _expected_calls(root, subtask, n):
 def test_a_callback_sees_the_task_tree_and_stops_after_epoch_3(data, solver):
     X, y = data
     recorder = TaskRecorder(stop_at=3)
-    clf = LLayerClassifier(**{**FAST, "solver": solver, "max_iter": 50}).set_callbacks(recorder)
+    clf = LLayerClassifier(**course(**{**FAST, "solver": solver,
+                                       "max_iter": 50})).set_callbacks(recorder)
     clf.fit(X, y)
     subtask = "lbfgs-iter" if solver == "lbfgs" else "epoch"
     assert recorder.calls == _expected_calls("fit", subtask, 4)
@@ -90,10 +92,10 @@ def test_a_callback_sees_the_task_tree_and_stops_after_epoch_3(data, solver):
 def test_the_fitted_estimator_predicts_like_the_model_at_that_epoch(data):
     X, y = data
     recorder = TaskRecorder()
-    LLayerClassifier(**FAST).set_callbacks(recorder).fit(X, y)
+    LLayerClassifier(**course(**FAST)).set_callbacks(recorder).fit(X, y)
     assert len(recorder.snapshots) == FAST["max_iter"]
     for n_epochs in (1, 5):
-        shorter = LLayerClassifier(**{**FAST, "max_iter": n_epochs}).fit(X, y)
+        shorter = LLayerClassifier(**course(**{**FAST, "max_iter": n_epochs})).fit(X, y)
         snapshot = recorder.snapshots[n_epochs - 1]
         assert_array_equal(snapshot.predict_proba(X), shorter.predict_proba(X))
         assert snapshot.loss_curve_ == shorter.loss_curve_
@@ -102,9 +104,9 @@ def test_the_fitted_estimator_predicts_like_the_model_at_that_epoch(data):
 def test_a_stop_with_early_stopping_keeps_the_best_model(data):
     X, y = data
     recorder = TaskRecorder(stop_at=5)
-    clf = LLayerClassifier(**{**FAST, "max_iter": 50, "learning_rate": 0.05},
+    clf = LLayerClassifier(**course(**{**FAST, "max_iter": 50, "learning_rate": 0.05},
                            early_stopping=True, validation_fraction=0.3,
-                           n_iter_no_change=50).set_callbacks(recorder)
+                           n_iter_no_change=50)).set_callbacks(recorder)
     clf.fit(X, y)
     assert clf.n_iter_ == len(clf.loss_curve_) == len(clf.validation_scores_) == 6
     best = int(np.argmax(clf.validation_scores_))
@@ -115,7 +117,7 @@ def test_a_stop_with_early_stopping_keeps_the_best_model(data):
 def test_partial_fit_is_a_task_of_one_epoch(data):
     X, y = data
     recorder = TaskRecorder()
-    reg = LLayerRegressor(**FAST).set_callbacks(recorder)
+    reg = LLayerRegressor(**course(**FAST)).set_callbacks(recorder)
     reg.partial_fit(X, y.astype(float))
     assert recorder.calls == _expected_calls("partial_fit", "epoch", 1)
     recorder.calls.clear()
@@ -144,7 +146,7 @@ class RaisesAtEpoch(TaskRecorder):
 @pytest.mark.parametrize("exception", [Boom(), ValueError("a callback's own error")])
 def test_teardown_runs_when_the_fit_raises_and_the_model_is_restored(data, exception):
     X, y = data
-    clf = LLayerClassifier(**FAST).fit(X, y)
+    clf = LLayerClassifier(**course(**FAST)).fit(X, y)
     before = clf.predict_proba(X)
     recorder = RaisesAtEpoch(exception, epoch=2)
     clf.set_params(warm_start=True).set_callbacks(recorder)
@@ -177,7 +179,7 @@ def test_progress_bar_and_scoring_monitor_in_fit_and_partial_fit(data, capsys):
     pytest.importorskip("rich")
     X, y = data
     monitor = callback.ScoringMonitor(scoring="accuracy")
-    clf = LLayerClassifier(**FAST).set_callbacks(callback.ProgressBar(), monitor)
+    clf = LLayerClassifier(**course(**FAST)).set_callbacks(callback.ProgressBar(), monitor)
     clf.fit(X, y)
     assert "LLayerClassifier - fit" in capsys.readouterr().out
     rows = [row for row in monitor.get_logs().data if row["task_name"] == "epoch"]
@@ -195,7 +197,7 @@ def test_progress_bar_and_scoring_monitor_in_a_grid_search(data, capsys, n_jobs)
     pytest.importorskip("rich")
     X, y = data
     monitor = callback.ScoringMonitor(scoring="accuracy")
-    clf = LLayerClassifier(**{**FAST, "max_iter": 3}).set_callbacks(monitor)
+    clf = LLayerClassifier(**course(**{**FAST, "max_iter": 3})).set_callbacks(monitor)
     grid = GridSearchCV(clf, {"learning_rate": [0.01, 0.1]}, cv=2, n_jobs=n_jobs)
     grid.set_callbacks(callback.ProgressBar()).fit(X, y)
     out = capsys.readouterr().out
@@ -234,7 +236,7 @@ def test_auto_propagated_callbacks_reach_the_network_in_a_pipeline_in_a_search(
         data, tmp_path, n_jobs):
     X, y = data
     log = tmp_path / "epochs.jsonl"
-    pipe = make_pipeline(StandardScaler(), LLayerClassifier(**{**FAST, "max_iter": 2}))
+    pipe = make_pipeline(StandardScaler(), LLayerClassifier(**course(**{**FAST, "max_iter": 2})))
     grid = GridSearchCV(pipe, {"llayerclassifier__learning_rate": [0.01, 0.1]}, cv=2,
                         n_jobs=n_jobs)
     grid.set_callbacks(FileRecorder(str(log))).fit(X, y)
@@ -246,7 +248,7 @@ def test_auto_propagated_callbacks_reach_the_network_in_a_pipeline_in_a_search(
 
 def test_callbacks_are_not_part_of_the_fitted_state_or_of_model_files(data, tmp_path):
     X, y = data
-    clf = LLayerClassifier(**FAST).set_callbacks(TaskRecorder()).fit(X, y)
+    clf = LLayerClassifier(**course(**FAST)).set_callbacks(TaskRecorder()).fit(X, y)
     assert not any(name.startswith(("_skl_", "_callback")) for name in clf._fitted_state())
     save_model(clf, tmp_path / "model")
     loaded = load_model(tmp_path / "model")

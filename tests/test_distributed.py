@@ -37,6 +37,7 @@ from training_helpers import assert_same_model
 
 from skdnn import LLayerClassifier, LLayerRegressor  # noqa: E402
 from skdnn.streaming import partial_fit_hdf5  # noqa: E402
+from training_helpers import course
 
 Incremental = dask_ml_wrappers.Incremental
 ParallelPostFit = dask_ml_wrappers.ParallelPostFit
@@ -102,7 +103,7 @@ def test_grid_search_on_the_dask_backend_equals_n_jobs_1(client, Estimator, make
     X, y = make_data()
     if Estimator is LLayerRegressor:
         y = y / np.std(y)
-    estimator = Estimator(solver="adam", max_iter=40, batch_size=64, random_state=0)
+    estimator = Estimator(**course(solver="adam", max_iter=40, batch_size=64, random_state=0))
     grid = {"hidden_layer_sizes": [(4,), (16,), (8, 4)], "learning_rate": [0.003, 0.03]}
 
     with threadpool_limits(1):
@@ -144,11 +145,13 @@ def test_incremental_without_block_shuffling_equals_partial_fit_block_by_block(
     assert Xd.numblocks == (12, 1)
 
     with distributed.get_task_stream(client) as tasks:
-        model = Incremental(Estimator(**params), shuffle_blocks=False).fit(Xd, yd, **kwargs)
+        model = Incremental(Estimator(**course(**params)), shuffle_blocks=False).fit(Xd, yd,
+                                                                                     **kwargs)
     assert _workers_used(tasks)
 
     with threadpool_limits(1):
-        reference = _partial_fit_blocks(Estimator(**params), X, y, 100, range(12), **kwargs)
+        reference = _partial_fit_blocks(Estimator(**course(**params)), X, y, 100, range(12),
+                                        **kwargs)
     assert model.estimator_.n_iter_ == 12  # one partial_fit call, one epoch, per block
     assert_same_model(model.estimator_, reference)
     # The wrapper predicts with the trained estimator, block-wise.
@@ -164,7 +167,7 @@ def test_incremental_shuffled_blocks_follow_its_random_state(client):
     params = dict(hidden_layer_sizes=(8,), solver="adam", learning_rate=0.01, random_state=0)
     Xd, yd = da.from_array(X, chunks=(50, 8)), da.from_array(y, chunks=50)  # 12 blocks
 
-    model = Incremental(LLayerClassifier(**params), shuffle_blocks=True,
+    model = Incremental(LLayerClassifier(**course(**params)), shuffle_blocks=True,
                         random_state=42).fit(Xd, yd, classes=classes)
 
     # dask-ml draws the order of the blocks with
@@ -173,9 +176,9 @@ def test_incremental_shuffled_blocks_follow_its_random_state(client):
     np.random.RandomState(42).shuffle(order)
     assert order != sorted(order)
     with threadpool_limits(1):
-        shuffled = _partial_fit_blocks(LLayerClassifier(**params), X, y, 50, order,
+        shuffled = _partial_fit_blocks(LLayerClassifier(**course(**params)), X, y, 50, order,
                                        classes=classes)
-        in_order = _partial_fit_blocks(LLayerClassifier(**params), X, y, 50, range(12),
+        in_order = _partial_fit_blocks(LLayerClassifier(**course(**params)), X, y, 50, range(12),
                                        classes=classes)
     assert_same_model(model.estimator_, shuffled)
     assert not np.array_equal(model.estimator_.parameters_["W1"], in_order.parameters_["W1"])
@@ -188,12 +191,12 @@ def test_incremental_partial_fit_is_one_more_pass(client):
                   random_state=3)
     Xd, yd = da.from_array(X, chunks=(150, 8)), da.from_array(y, chunks=150)
 
-    model = Incremental(LLayerClassifier(**params), shuffle_blocks=False)
+    model = Incremental(LLayerClassifier(**course(**params)), shuffle_blocks=False)
     for _ in range(3):
         model.partial_fit(Xd, yd, classes=classes)
 
     with threadpool_limits(1):
-        reference = LLayerClassifier(**params)
+        reference = LLayerClassifier(**course(**params))
         for _ in range(3):
             _partial_fit_blocks(reference, X, y, 150, range(4), classes=classes)
     assert model.estimator_.n_iter_ == 12
@@ -204,8 +207,8 @@ def test_incremental_partial_fit_is_one_more_pass(client):
 @pytest.mark.parametrize("n_classes", [2, 3])
 def test_parallel_post_fit_predicts_block_wise_like_in_memory(client, n_classes):
     X, y = _classification(n_samples=1000, n_classes=n_classes)
-    estimator = LLayerClassifier((16,), solver="adam", learning_rate=0.01, max_iter=30,
-                                 batch_size=64, random_state=0).fit(X, y)
+    estimator = LLayerClassifier(**course((16,), solver="adam", learning_rate=0.01, max_iter=30,
+                                 batch_size=64, random_state=0)).fit(X, y)
     wrapped = ParallelPostFit(estimator)
     Xd = da.from_array(X, chunks=(64, 8))  # 16 blocks, the last one of 40 rows
 
@@ -234,8 +237,8 @@ def test_parallel_post_fit_predicts_block_wise_like_in_memory(client, n_classes)
 
 def test_parallel_post_fit_regressor_and_chunked_columns(client):
     X, y = make_regression(500, 6, noise=0.1, random_state=1)
-    estimator = LLayerRegressor((8,), solver="adam", learning_rate=0.01, max_iter=20,
-                                random_state=0).fit(X, y / np.std(y))
+    estimator = LLayerRegressor(**course((8,), solver="adam", learning_rate=0.01, max_iter=20,
+                                random_state=0)).fit(X, y / np.std(y))
     # Cut along the features too: dask-ml rechunks to whole rows first (and lets
     # dask choose the number of rows per block: here one block).
     Xd = da.from_array(X, chunks=(50, 3))
@@ -254,7 +257,8 @@ def test_two_dimensional_predictions_with_map_blocks(client):
     spelled out does the same block-wise prediction.
     """
     X, y = make_regression(400, 6, n_targets=3, random_state=0)
-    estimator = LLayerRegressor((8,), solver="adam", max_iter=10, random_state=0).fit(X, y)
+    estimator = LLayerRegressor(**course((8,), solver="adam", max_iter=10,
+                                         random_state=0)).fit(X, y)
     Xd = da.from_array(X, chunks=(50, 6))
     predicted = Xd.map_blocks(estimator.predict, dtype=np.float64,
                               chunks=(Xd.chunks[0], (estimator.n_outputs_,)))
@@ -276,11 +280,11 @@ def test_incremental_reads_an_hdf5_file_on_the_workers_like_partial_fit_hdf5(cli
         Xd = da.from_array(f["X"], chunks=(100, 8))
         yd = da.from_array(f["y"], chunks=100)
         with distributed.get_task_stream(client) as tasks:
-            model = Incremental(LLayerClassifier(**params), shuffle_blocks=False).fit(
+            model = Incremental(LLayerClassifier(**course(**params)), shuffle_blocks=False).fit(
                 Xd, yd, classes=[0, 1, 2])
     assert _workers_used(tasks)
     with threadpool_limits(1):
-        reference = partial_fit_hdf5(LLayerClassifier(**params), path, "X", "y",
+        reference = partial_fit_hdf5(LLayerClassifier(**course(**params)), path, "X", "y",
                                      chunk_rows=100, classes=[0, 1, 2])
     assert reference.n_iter_ == 7
     assert_same_model(model.estimator_, reference)

@@ -13,7 +13,8 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 from sklearn.utils.validation import check_is_fitted
 
-from skdnn import LLayerClassifier, LLayerRegressor, engine
+from skdnn import COURSE_SETTINGS, LLayerClassifier, LLayerRegressor, engine
+from training_helpers import course
 
 
 def moons(n=60, seed=0):
@@ -58,7 +59,8 @@ def fitted_state(estimator):
 
 def test_dead_regressor_on_raw_targets_warns_with_the_cure():
     X, y = load_diabetes(return_X_y=True)
-    model = make_pipeline(StandardScaler(), LLayerRegressor(max_iter=300, random_state=0))
+    model = make_pipeline(StandardScaler(), LLayerRegressor(**course(max_iter=300,
+                                                                     random_state=0)))
     messages = fit_recording(model, X, y)
     assert len(messages) == 1
     assert "no better than" in messages[0] and "inactive" in messages[0]
@@ -68,7 +70,8 @@ def test_dead_regressor_on_raw_targets_warns_with_the_cure():
 def test_dead_classifier_warns():
     X, y = load_breast_cancer(return_X_y=True)
     model = make_pipeline(StandardScaler(),
-                          LLayerClassifier(learning_rate=10, max_iter=300, random_state=0))
+                          LLayerClassifier(**course(learning_rate=10, max_iter=300,
+                                                    random_state=0)))
     messages = fit_recording(model, X, y)
     assert len(messages) == 1 and "no better than" in messages[0]
     assert "lower learning_rate" in messages[0]
@@ -77,8 +80,8 @@ def test_dead_classifier_warns():
 
 def test_a_good_fit_says_nothing():
     X, y = moons(200)
-    assert fit_recording(LLayerClassifier((8,), solver="adam", learning_rate=0.02,
-                                          max_iter=300, random_state=0), X, y) == []
+    assert fit_recording(LLayerClassifier(**course((8,), solver="adam", learning_rate=0.02,
+                                          max_iter=300, random_state=0)), X, y) == []
 
 
 def test_an_overflow_in_every_epoch_is_one_warning_at_the_users_line():
@@ -86,7 +89,7 @@ def test_an_overflow_in_every_epoch_is_one_warning_at_the_users_line():
     X = X / np.abs(X).max() * 1.7e308  # W X overflows at every epoch, the loss stays finite
     with warnings.catch_warnings(record=True) as record:
         warnings.simplefilter("always")
-        LLayerClassifier((8,), activation="tanh", max_iter=50, random_state=0).fit(X, y)
+        LLayerClassifier(**course((8,), activation="tanh", max_iter=50, random_state=0)).fit(X, y)
     assert len(record) == 1
     assert issubclass(record[0].category, ConvergenceWarning)
     assert "overflow in 50 epoch(s)" in str(record[0].message)
@@ -95,7 +98,7 @@ def test_an_overflow_in_every_epoch_is_one_warning_at_the_users_line():
 
 def test_lbfgs_abnormal_stop_warns_with_scipys_message():
     X, y = moons(200)
-    messages = fit_recording(LLayerClassifier((10,), solver="lbfgs", random_state=0),
+    messages = fit_recording(LLayerClassifier(**course((10,), solver="lbfgs", random_state=0)),
                              X * 1e6, y)
     assert len(messages) == 1 and "ABNORMAL" in messages[0]
 
@@ -104,10 +107,10 @@ def test_lbfgs_tol_is_the_gradient_tolerance():
     # tol as gtol only (MLPRegressor's meaning): tol=1e-3 is not a loose stop.
     X, y = make_regression(200, 5, noise=1, random_state=0)
     y = (y - y.mean()) / y.std()
-    reg = LLayerRegressor((16,), solver="lbfgs", tol=1e-3, max_iter=500, random_state=0)
+    reg = LLayerRegressor(**course((16,), solver="lbfgs", tol=1e-3, max_iter=500, random_state=0))
     assert reg.fit(X, y).score(X, y) > 0.99
     # tol=None: SciPy's own criteria stop it before max_iter on an easy problem.
-    reg = LLayerRegressor((4,), solver="lbfgs", max_iter=5000, random_state=0).fit(X, y)
+    reg = LLayerRegressor(**course((4,), solver="lbfgs", max_iter=5000, random_state=0)).fit(X, y)
     assert reg.n_iter_ < 5000
 
 
@@ -115,7 +118,8 @@ def test_lbfgs_tol_is_the_gradient_tolerance():
 
 def test_a_refit_that_diverges_leaves_the_previous_model():
     X, y = moons()
-    clf = LLayerClassifier((5,), max_iter=50, learning_rate=0.5, random_state=0).fit(X, y)
+    clf = LLayerClassifier(**course((5,), max_iter=50, learning_rate=0.5, random_state=0)).fit(X,
+                                                                                               y)
     before, proba = fitted_state(clf), clf.predict_proba(X)
     clf.set_params(solver="momentum", learning_rate=1e12)
     with pytest.raises(ValueError, match="diverged"):
@@ -126,7 +130,7 @@ def test_a_refit_that_diverges_leaves_the_previous_model():
 
 def test_a_refit_rejected_for_its_class_weight_keeps_the_old_classes():
     X, y = moons()
-    clf = LLayerClassifier((5,), max_iter=20, random_state=0).fit(X, y)
+    clf = LLayerClassifier(**course((5,), max_iter=20, random_state=0)).fit(X, y)
     before, labels = fitted_state(clf), clf.predict(X)
     clf.set_params(class_weight={"a": -1.0, "b": 1.0})
     with pytest.raises(ValueError, match="class_weight"):
@@ -158,7 +162,7 @@ def test_the_fitted_schema_names_every_attribute_a_fit_sets(Estimator):
 
 def test_a_first_fit_that_diverges_leaves_the_estimator_unfitted():
     X, y = moons()
-    clf = LLayerClassifier((5,), solver="momentum", learning_rate=1e12, max_iter=50)
+    clf = LLayerClassifier(**course((5,), solver="momentum", learning_rate=1e12, max_iter=50))
     with pytest.raises(ValueError, match="diverged"):
         clf.fit(X * 1e3, y)
     with pytest.raises(NotFittedError):
@@ -183,12 +187,12 @@ def test_divergence_after_validated_epochs_keeps_the_best_model(monkeypatch):
     monkeypatch.setattr(engine, "train_epoch", diverging_at_epoch_8)
     with warnings.catch_warnings(record=True) as record:
         warnings.simplefilter("always")
-        reg = LLayerRegressor(max_iter=30, **common).fit(X, y)
+        reg = LLayerRegressor(**course(max_iter=30, **common)).fit(X, y)
     messages = convergence_warnings(record)
     assert len(messages) == 1 and "diverged" in messages[0] and "best model" in messages[0]
     monkeypatch.setattr(engine, "train_epoch", train_epoch)
     # The kept model is the best of the seven good epochs, which a 7-epoch fit ends with.
-    seven = LLayerRegressor(max_iter=7, **common).fit(X, y)
+    seven = LLayerRegressor(**course(max_iter=7, **common)).fit(X, y)
     assert reg.n_iter_ == 7 and reg.validation_scores_ == seven.validation_scores_
     best = int(np.argmax(seven.validation_scores_))
     assert best == 6  # adam keeps improving here, so the best is the last good epoch
@@ -245,14 +249,14 @@ def test_after_a_divergence_the_epochs_recorded_are_those_of_the_kept_models_fit
 def test_a_validation_split_too_small_to_score_is_an_error(Estimator):
     X, y = moons(10)
     with pytest.raises(ValueError, match="validation_fraction"):
-        Estimator((3,), early_stopping=True, validation_fraction=0.1).fit(X, y)
+        Estimator(**course((3,), early_stopping=True, validation_fraction=0.1)).fit(X, y)
 
 
 # --- partial_fit and weights ---
 
 def test_partial_fit_refuses_labels_outside_classes():
     X, y = moons()
-    clf = LLayerClassifier((3,), solver="adam")
+    clf = LLayerClassifier(**course((3,), solver="adam"))
     with pytest.raises(ValueError, match=r"not in classes"):
         clf.partial_fit(X, y + 1, classes=[0, 1])
     with pytest.raises(NotFittedError):
@@ -265,10 +269,10 @@ def test_partial_fit_refuses_labels_outside_classes():
 def test_multilabel_partial_fit_accepts_classes():
     X, y = moons()
     Y = np.c_[y, 1 - y, y]
-    clf = LLayerClassifier((3,), solver="adam").partial_fit(X, Y, classes=[0, 1, 2])
+    clf = LLayerClassifier(**course((3,), solver="adam")).partial_fit(X, Y, classes=[0, 1, 2])
     assert clf.predict(X).shape == Y.shape
     with pytest.raises(ValueError, match="range"):
-        LLayerClassifier((3,), solver="adam").partial_fit(X, Y, classes=["a", "b", "c"])
+        LLayerClassifier(**course((3,), solver="adam")).partial_fit(X, Y, classes=["a", "b", "c"])
 
 
 def test_zero_weight_batches_contribute_nothing():
@@ -276,10 +280,10 @@ def test_zero_weight_batches_contribute_nothing():
     weights = np.r_[np.zeros(16), np.ones(48)]
     common = dict(hidden_layer_sizes=(4,), solver="adam", batch_size=16, shuffle=False,
                   max_iter=5, random_state=0)
-    masked = LLayerClassifier(**common).fit(X, y, sample_weight=weights)
+    masked = LLayerClassifier(**course(**common)).fit(X, y, sample_weight=weights)
     assert all(np.isfinite(masked.loss_curve_))
     # The masked batch is skipped: the other three batches train as they would alone.
-    alone = LLayerClassifier(**common).fit(X[16:], y[16:])
+    alone = LLayerClassifier(**course(**common)).fit(X[16:], y[16:])
     for name, W in alone.parameters_.items():
         np.testing.assert_array_equal(masked.parameters_[name], W)
 
@@ -289,7 +293,7 @@ def test_zero_weight_batches_contribute_nothing():
 def test_invalid_class_weight_names_class_weight(class_weight):
     X, y = moons()
     with pytest.raises(ValueError, match="class_weight"):
-        LLayerClassifier((3,), class_weight=class_weight).fit(X, y)
+        LLayerClassifier(**course((3,), class_weight=class_weight)).fit(X, y)
 
 
 # --- data layout, prediction, threads ---
@@ -347,7 +351,7 @@ def test_mini_batches_gather_rows_of_X_as_it_lies_without_a_copy(monkeypatch, la
 
 def test_float32_model_refuses_input_beyond_float32():
     X, y = moons()
-    clf = LLayerClassifier((3,), max_iter=5).fit(X.astype(np.float32), y)
+    clf = LLayerClassifier(**course((3,), max_iter=5)).fit(X.astype(np.float32), y)
     X_big = X.copy()
     X_big[3, 0] = 1e39
     with pytest.raises(ValueError, match="range of this float32 model"):
@@ -356,7 +360,8 @@ def test_float32_model_refuses_input_beyond_float32():
 
 def test_input_that_overflows_the_network_is_an_error_not_nan():
     X, y = moons()
-    clf = LLayerClassifier((20, 7, 5), solver="adam", max_iter=50, random_state=0).fit(X, y)
+    clf = LLayerClassifier(**course((20, 7, 5), solver="adam", max_iter=50,
+                                    random_state=0)).fit(X, y)
     with pytest.raises(ValueError, match="output overflowed for"):
         clf.predict_proba(np.r_[X[:5], [[1e308, 1e308]], [[-1e308, 1e308]]])
 
@@ -367,8 +372,8 @@ def test_early_stopping_in_threads_leaves_warning_filters_alone():
     seen, done = [], threading.Event()
 
     def fit():
-        LLayerClassifier((4,), solver="adam", early_stopping=True, max_iter=60,
-                         n_iter_no_change=100, random_state=0).fit(X, y)
+        LLayerClassifier(**course((4,), solver="adam", early_stopping=True, max_iter=60,
+                         n_iter_no_change=100, random_state=0)).fit(X, y)
 
     threads = [threading.Thread(target=fit) for _ in range(2)]
     for t in threads:
@@ -382,9 +387,9 @@ def test_early_stopping_in_threads_leaves_warning_filters_alone():
 
 def test_coefs_before_fit_is_not_fitted_error():
     with pytest.raises(NotFittedError):
-        LLayerClassifier().coefs_
+        LLayerClassifier(**course()).coefs_
     with pytest.raises(NotFittedError):
-        LLayerRegressor().intercepts_
+        LLayerRegressor(**course()).intercepts_
 
 
 # --- the demo ---
@@ -397,6 +402,31 @@ def test_demo_help_prints_usage_and_trains_nothing(capsys):
     assert exit_info.value.code == 0
     out = capsys.readouterr().out
     assert "usage: python -m skdnn" in out and "SKDNN_DATA" in out and "Cost" not in out
+
+
+def test_demo_prints_the_version_and_trains_nothing(capsys):
+    from skdnn import __version__
+    from skdnn.__main__ import main
+
+    with pytest.raises(SystemExit) as exit_info:
+        main(["--version"])
+    assert exit_info.value.code == 0
+    assert capsys.readouterr().out == f"skdnn {__version__}\n"
+
+
+def test_demo_trains_the_course_model(monkeypatch, capsys):
+    # The digits stand in for the cat images; the network is the course's whatever the data.
+    from skdnn import __main__ as demo
+
+    trained = []
+    monkeypatch.setattr(demo.LLayerClassifier, "fit",
+                        lambda self, X, y: trained.append(self.get_params()) or self)
+    monkeypatch.setattr(demo.LLayerClassifier, "score", lambda self, X, y: 1.0)
+    assert demo.main([]) == 0
+    params = trained[0]
+    assert {k: params[k] for k in COURSE_SETTINGS if k != "learning_rate"} == {
+        k: v for k, v in COURSE_SETTINGS.items() if k != "learning_rate"}
+    assert "2500 iterations of gradient descent" in capsys.readouterr().out
 
 
 def test_demo_says_where_it_looked_for_the_images(tmp_path, monkeypatch):

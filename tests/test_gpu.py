@@ -22,6 +22,7 @@ from sklearn.utils.estimator_checks import check_array_api_input
 
 from skdnn import LLayerClassifier, LLayerRegressor, engine
 from skdnn.model_io import load_model, save_model
+from training_helpers import course
 
 GPU_NAMESPACES = [
     Namespace("torch", "cuda", "float32"),
@@ -80,7 +81,7 @@ def test_a_gpu_model_refuses_cpu_arrays(gpu):
     cpu = Namespace(gpu.name if gpu.name == "torch" else "numpy", "cpu" if gpu.name == "torch"
                     else None, gpu.dtype_name).load()
     with sklearn.config_context(array_api_dispatch=True):
-        model = LLayerClassifier(**SMALL, learning_rate=0.1).fit(gpu.put(X), gpu.put(y))
+        model = LLayerClassifier(**course(**SMALL, learning_rate=0.1)).fit(gpu.put(X), gpu.put(y))
         with pytest.raises(ValueError, match="must use the same namespace"):
             model.predict(cpu.put(X))
 
@@ -101,7 +102,7 @@ def test_a_gpu_model_saves_and_loads_on_numpy(gpu, tmp_path):
 
 def test_same_random_state_same_parameters_on_the_gpu(gpu):
     X, y = binary()
-    estimator = LLayerClassifier(**SMALL, **ADAM, dropout=0.3)
+    estimator = LLayerClassifier(**course(**SMALL, **ADAM, dropout=0.3))
     with sklearn.config_context(array_api_dispatch=True):
         first, second = (clone(estimator).fit(gpu.put(X), gpu.put(y)) for _ in range(2))
     for key in first.parameters_:
@@ -130,7 +131,8 @@ def test_train_epoch_on_the_gpu_equals_numpy(gpu):
         gpu.assert_close(value, parameters[key], err_msg=key)
 
 
-@pytest.mark.parametrize("estimator", [LLayerClassifier(**SMALL), LLayerRegressor(**SMALL)],
+@pytest.mark.parametrize("estimator", [LLayerClassifier(**course(**SMALL)),
+                                       LLayerRegressor(**course(**SMALL))],
                          ids=["classifier", "regressor"])
 def test_sklearn_check_array_api_input_on_the_gpu(estimator, gpu):
     with warnings.catch_warnings():

@@ -20,6 +20,7 @@ from sklearn.linear_model import LogisticRegression
 import skdnn
 from skdnn import LLayerClassifier, ModelFileError, load_model, save_model
 from skdnn.model_io import FORMAT_VERSION
+from training_helpers import course
 
 
 @pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
@@ -55,7 +56,7 @@ def test_round_trip_through_a_file_object(case):
 
 
 def test_loading_leaves_numpys_global_generator_alone(tmp_path):
-    original = LLayerClassifier((4,), max_iter=5).fit(X, Y_BINARY)
+    original = LLayerClassifier(**course((4,), max_iter=5)).fit(X, Y_BINARY)
     save_model(original, tmp_path / "model.safetensors")
     before = np.random.get_state()[1].copy()
     load_model(tmp_path / "model.safetensors")
@@ -108,7 +109,7 @@ def test_weights_open_with_safetensors_torch(tmp_path):
 def test_a_20000_label_model_saves_and_loads_without_a_labels_squared_array(tmp_path):
     rng = np.random.RandomState(0)
     Y = (rng.uniform(size=(30, 20_000)) < 0.5).astype(int)
-    original = LLayerClassifier((4,), max_iter=1, random_state=0).fit(X[:30], Y)
+    original = LLayerClassifier(**course((4,), max_iter=1, random_state=0)).fit(X[:30], Y)
     tracemalloc.start()
     try:
         save_model(original, tmp_path / "model.safetensors")
@@ -125,7 +126,7 @@ def test_a_20000_label_model_saves_and_loads_without_a_labels_squared_array(tmp_
 
 def test_save_unfitted_raises_not_fitted(tmp_path):
     with pytest.raises(NotFittedError):
-        save_model(LLayerClassifier(), tmp_path / "model.safetensors")
+        save_model(LLayerClassifier(**course()), tmp_path / "model.safetensors")
     assert list(tmp_path.iterdir()) == []
 
 
@@ -135,7 +136,7 @@ def test_save_other_estimator_raises_type_error(tmp_path):
 
 
 def test_save_random_state_instance_stores_none(tmp_path):
-    original = LLayerClassifier((4,), max_iter=5, random_state=np.random.RandomState(0))
+    original = LLayerClassifier(**course((4,), max_iter=5, random_state=np.random.RandomState(0)))
     original.fit(X, Y_BINARY)
     with pytest.warns(UserWarning, match="random_state=None is saved instead"):
         save_model(original, tmp_path / "model.safetensors")
@@ -362,7 +363,7 @@ def test_loading_never_calls_pickle(tmp_path, monkeypatch):
 
 
 def test_the_file_holds_the_documented_metadata(tmp_path):
-    original = LLayerClassifier(**SMALL).fit(X, Y_BINARY)
+    original = LLayerClassifier(**course(**SMALL)).fit(X, Y_BINARY)
     save_model(original, tmp_path / "model.safetensors")
     metadata, _ = read_file(tmp_path / "model.safetensors")
     assert metadata["format"] == "skdnn-model"

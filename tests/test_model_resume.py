@@ -5,6 +5,7 @@ import pytest
 from model_file_helpers import Y_BINARY, Y_MULTICLASS, Y_REGRESSION, X
 
 from skdnn import LLayerClassifier, LLayerRegressor, load_model, save_model
+from training_helpers import course
 
 # Mini-batches with shuffling, dropout and a decaying learning rate: every
 # piece of training state (optimiser, generator, counters) is used.
@@ -35,7 +36,7 @@ def reloaded(estimator, tmp_path):
 @pytest.mark.parametrize("solver", ["gd", "momentum", "adam"])
 def test_partial_fit_after_loading_is_bit_identical(solver, target, tmp_path):
     y = TARGETS[target]
-    continued = LLayerClassifier(solver=solver, **STOCHASTIC).fit(X, y)
+    continued = LLayerClassifier(**course(solver=solver, **STOCHASTIC)).fit(X, y)
     resumed = reloaded(continued, tmp_path)
     for _ in range(3):
         continued.partial_fit(X, y)
@@ -51,7 +52,7 @@ def test_partial_fit_after_loading_is_bit_identical(solver, target, tmp_path):
 def test_warm_start_fit_after_loading_is_bit_identical(solver, target, tmp_path):
     y = TARGETS[target]
     settings = {**STOCHASTIC, "dropout": 0.0} if solver == "lbfgs" else STOCHASTIC
-    continued = LLayerClassifier(solver=solver, warm_start=True, **settings).fit(X, y)
+    continued = LLayerClassifier(**course(solver=solver, warm_start=True, **settings)).fit(X, y)
     resumed = reloaded(continued, tmp_path)
     continued.fit(X, y)
     resumed.fit(X, y)
@@ -62,9 +63,9 @@ def test_warm_start_fit_after_loading_is_bit_identical(solver, target, tmp_path)
 def test_early_stopping_warm_start_after_loading_is_bit_identical(tmp_path):
     # The validation split is drawn from the restored generator, and the
     # patience counter and best score go on.
-    continued = LLayerRegressor((5,), solver="adam", early_stopping=True, tol=1e-3,
+    continued = LLayerRegressor(**course((5,), solver="adam", early_stopping=True, tol=1e-3,
                                 n_iter_no_change=3, warm_start=True, max_iter=6,
-                                random_state=0).fit(X, Y_REGRESSION)
+                                random_state=0)).fit(X, Y_REGRESSION)
     resumed = reloaded(continued, tmp_path)
     continued.fit(X, Y_REGRESSION)
     resumed.fit(X, Y_REGRESSION)
@@ -72,7 +73,7 @@ def test_early_stopping_warm_start_after_loading_is_bit_identical(tmp_path):
 
 
 def test_a_changed_solver_starts_a_fresh_optimiser_as_without_saving(tmp_path):
-    continued = LLayerClassifier(solver="adam", **STOCHASTIC).fit(X, Y_BINARY)
+    continued = LLayerClassifier(**course(solver="adam", **STOCHASTIC)).fit(X, Y_BINARY)
     continued.set_params(solver="momentum")
     resumed = reloaded(continued, tmp_path)
     continued.partial_fit(X, Y_BINARY)
@@ -82,7 +83,7 @@ def test_a_changed_solver_starts_a_fresh_optimiser_as_without_saving(tmp_path):
 
 def test_float32_moments_resume_in_float32(tmp_path):
     X32 = X.astype(np.float32)
-    continued = LLayerClassifier(solver="adam", **STOCHASTIC).fit(X32, Y_BINARY)
+    continued = LLayerClassifier(**course(solver="adam", **STOCHASTIC)).fit(X32, Y_BINARY)
     resumed = reloaded(continued, tmp_path)
     assert resumed._optimizer.first_moments["W1"].dtype == np.float32
     continued.partial_fit(X32, Y_BINARY)

@@ -14,6 +14,7 @@ import numpy as np
 import pytest
 import safetensors.numpy
 from model_file_helpers import X, assert_same_predictions, fitted
+from training_helpers import course
 
 import skdnn.model_io
 from skdnn import LLayerRegressor, ModelFileError, load_model, save_model
@@ -185,7 +186,7 @@ def test_loading_an_80_mb_model_costs_about_one_model(tmp_path):
     pytest.importorskip("resource")
     rng = np.random.RandomState(0)
     data = rng.normal(size=(20, 1000))
-    model = LLayerRegressor((10_000,), max_iter=1, random_state=0).fit(data, data[:, 0])
+    model = LLayerRegressor(**course((10_000,), max_iter=1, random_state=0)).fit(data, data[:, 0])
     path = tmp_path / "big.safetensors"
     save_model(model, path)
     size = path.stat().st_size

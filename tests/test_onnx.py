@@ -20,6 +20,7 @@ import skdnn.onnx  # noqa: E402, F401  (registers the converters)
 from skl2onnx import to_onnx  # noqa: E402
 
 from skdnn import LLayerClassifier, LLayerRegressor  # noqa: E402
+from training_helpers import course
 
 ROOT = Path(__file__).resolve().parents[1]
 N_SAMPLES = 80
@@ -50,8 +51,9 @@ def _targets(kind, rng):
 
 
 def _classifier(activation="relu", hidden=(6, 5)):
-    return LLayerClassifier(hidden, activation=activation, solver="adam", learning_rate=0.05,
-                            max_iter=30, random_state=0)
+    return LLayerClassifier(**course(hidden, activation=activation, solver="adam",
+                                     learning_rate=0.05,
+                            max_iter=30, random_state=0))
 
 
 def _run(estimator, X, **to_onnx_kwargs):
@@ -98,8 +100,9 @@ def test_classifier_activations(activation, dtype):
 def test_regressor(n_outputs, activation, dtype):
     X, rng = _data(dtype, seed=2)
     y = rng.randn(N_SAMPLES) if n_outputs is None else rng.randn(N_SAMPLES, n_outputs)
-    reg = LLayerRegressor((6, 5), activation=activation, solver="adam", learning_rate=0.01,
-                          max_iter=30, random_state=0).fit(X, y)
+    reg = LLayerRegressor(**course((6, 5), activation=activation, solver="adam",
+                                   learning_rate=0.01,
+                          max_iter=30, random_state=0)).fit(X, y)
     (variable,) = _run(reg, X).values()
     # skl2onnx's regressor convention: (n_samples, n_outputs), so (n_samples, 1) for 1-D y.
     assert variable.shape == (N_SAMPLES, n_outputs or 1)
@@ -111,8 +114,8 @@ def test_regressor(n_outputs, activation, dtype):
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 def test_poisson_regressor(dtype):
     X, rng = _data(dtype, seed=3)
-    reg = LLayerRegressor((6,), loss="poisson", solver="adam", learning_rate=0.01,
-                          max_iter=30, random_state=0).fit(X, rng.poisson(2.0, N_SAMPLES))
+    reg = LLayerRegressor(**course((6,), loss="poisson", solver="adam", learning_rate=0.01,
+                          max_iter=30, random_state=0)).fit(X, rng.poisson(2.0, N_SAMPLES))
     (variable,) = _run(reg, X).values()
     np.testing.assert_allclose(variable.ravel(), reg.predict(X), rtol=TOLERANCE[dtype], atol=0)
 
@@ -133,8 +136,8 @@ def test_regressor_in_pipeline(dtype):
     X = X * 50 + 100
     y = rng.randn(N_SAMPLES, 2)
     pipe = Pipeline([("scale", StandardScaler()),
-                     ("net", LLayerRegressor((6,), solver="adam", learning_rate=0.01,
-                                             max_iter=30, random_state=0))]).fit(X, y)
+                     ("net", LLayerRegressor(**course((6,), solver="adam", learning_rate=0.01,
+                                             max_iter=30, random_state=0)))]).fit(X, y)
     (variable,) = _run(pipe, X).values()
     np.testing.assert_allclose(variable, pipe.predict(X), rtol=0, atol=TOLERANCE[dtype])
 

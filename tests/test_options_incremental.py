@@ -25,6 +25,7 @@ from training_helpers import (
 )
 
 from skdnn import LLayerClassifier, LLayerRegressor, engine
+from training_helpers import course
 
 # ------------------------------------------------------------ warm_start
 
@@ -34,14 +35,14 @@ def test_warm_start_continues_the_previous_fit(solver):
     X, y = moons(60)
     common = dict(hidden_layer_sizes=(5,), solver=solver, learning_rate=0.05, batch_size=16,
                   random_state=0)
-    whole = LLayerClassifier(max_iter=10, **common).fit(X, y)
-    warm = LLayerClassifier(max_iter=4, warm_start=True, **common).fit(X, y)
+    whole = LLayerClassifier(**course(max_iter=10, **common)).fit(X, y)
+    warm = LLayerClassifier(**course(max_iter=4, warm_start=True, **common)).fit(X, y)
     first = {k: v.copy() for k, v in warm.parameters_.items()}
     warm.set_params(max_iter=6).fit(X, y)
     assert_same_parameters(whole, warm)
     assert warm.n_iter_ == 10 and warm.loss_curve_ == whole.loss_curve_
     # warm_start=False starts afresh.
-    cold = LLayerClassifier(max_iter=4, **common).fit(X, y)
+    cold = LLayerClassifier(**course(max_iter=4, **common)).fit(X, y)
     for k in first:
         assert_array_equal(cold.parameters_[k], first[k])
     cold.fit(X, y)
@@ -61,8 +62,9 @@ def test_warm_start_follows_a_changed_solver(first, then):
     # A warm-started fit continues from the parameters with the solver it is
     # given now (a new one: no state carries over from another solver).
     X, y = regression(30)
-    reg = LLayerRegressor((4,), solver=first, learning_rate=0.05, max_iter=3, warm_start=True,
-                          random_state=0)
+    reg = LLayerRegressor(**course((4,), solver=first, learning_rate=0.05, max_iter=3,
+                                   warm_start=True,
+                          random_state=0))
     fit_quietly(reg, X, y)
     start = {k: v.copy() for k, v in reg.parameters_.items()}
     reg.set_params(solver=then).fit(X, y)
@@ -81,8 +83,9 @@ def test_warm_start_follows_a_changed_solver(first, then):
 ])
 def test_warm_start_follows_changed_solver_settings(solver, settings):
     X, y = regression(30)
-    reg = LLayerRegressor((4,), solver=solver, learning_rate=0.05, max_iter=3, warm_start=True,
-                          random_state=0)
+    reg = LLayerRegressor(**course((4,), solver=solver, learning_rate=0.05, max_iter=3,
+                                   warm_start=True,
+                          random_state=0))
     same = clone(reg).fit(X, y).fit(X, y)
     changed = clone(reg).fit(X, y).set_params(**settings).fit(X, y)
     assert parameters_differ(same, changed)
@@ -93,8 +96,9 @@ def test_warm_start_on_float32_data_casts_the_optimiser_state(solver):
     # The state goes on (no restart) in the new dtype: the float32 run equals
     # a float32 continuation by hand from the float64 fit's state, cast.
     X, y = regression(30)
-    reg = LLayerRegressor((4,), solver=solver, learning_rate=0.05, max_iter=2, warm_start=True,
-                          batch_size=8, shuffle=False, random_state=0).fit(X, y)
+    reg = LLayerRegressor(**course((4,), solver=solver, learning_rate=0.05, max_iter=2,
+                                   warm_start=True,
+                          batch_size=8, shuffle=False, random_state=0)).fit(X, y)
     start = {k: v.astype(np.float32) for k, v in reg.parameters_.items()}
     optimizer = copy.deepcopy(reg._optimizer)
     engine.cast_state(optimizer, np.float32)
@@ -113,7 +117,8 @@ def test_warm_start_on_float32_data_casts_the_optimiser_state(solver):
 
 def test_warm_start_lbfgs_starts_from_the_previous_solution():
     X, y = regression(40)
-    reg = LLayerRegressor((4,), solver="lbfgs", max_iter=15, warm_start=True, random_state=0)
+    reg = LLayerRegressor(**course((4,), solver="lbfgs", max_iter=15, warm_start=True,
+                                   random_state=0))
     fit_quietly(reg, X, y)
     first_loss, n_first = reg.best_loss_, reg.n_iter_
     fit_quietly(reg, X, y)
@@ -134,12 +139,12 @@ def test_partial_fit_is_one_epoch_of_fit(solver, batch_size):
     X, y = three_classes(45)
     common = dict(hidden_layer_sizes=(5,), solver=solver, learning_rate=0.05,
                   batch_size=batch_size, dropout=0.2, random_state=0)
-    fitted = LLayerClassifier(max_iter=1, **common).fit(X, y)
-    partial = LLayerClassifier(**common).partial_fit(X, y, classes=[0, 1, 2])
+    fitted = LLayerClassifier(**course(max_iter=1, **common)).fit(X, y)
+    partial = LLayerClassifier(**course(**common)).partial_fit(X, y, classes=[0, 1, 2])
     assert_same_parameters(fitted, partial)
     assert partial.n_iter_ == 1 and partial.loss_curve_ == fitted.loss_curve_
     # A second call goes on (optimiser state, random state, decay) as fit would.
-    fitted2 = LLayerClassifier(max_iter=2, **common).fit(X, y)
+    fitted2 = LLayerClassifier(**course(max_iter=2, **common)).fit(X, y)
     partial.partial_fit(X, y)
     assert_same_parameters(fitted2, partial)
     assert partial.n_iter_ == 2
@@ -149,24 +154,25 @@ def test_partial_fit_is_one_epoch_of_fit(solver, batch_size):
 def test_regressor_partial_fit_is_one_epoch_of_fit(solver):
     X, y = regression(30)
     common = dict(hidden_layer_sizes=(4,), solver=solver, batch_size=8, random_state=0)
-    fitted = LLayerRegressor(max_iter=1, **common).fit(X, y)
-    partial = LLayerRegressor(**common).partial_fit(X, y)
+    fitted = LLayerRegressor(**course(max_iter=1, **common)).fit(X, y)
+    partial = LLayerRegressor(**course(**common)).partial_fit(X, y)
     assert_same_parameters(fitted, partial)
 
 
 def test_partial_fit_arguments():
     X, y = moons(40)
     with pytest.raises(ValueError, match="classes"):
-        LLayerClassifier((3,)).partial_fit(X, y)
+        LLayerClassifier(**course((3,))).partial_fit(X, y)
     # Hidden with lbfgs, as scikit-learn's MLP (hasattr is False).
-    for est in [LLayerClassifier((3,), solver="lbfgs"), LLayerRegressor((3,), solver="lbfgs")]:
+    for est in [LLayerClassifier(**course((3,), solver="lbfgs")),
+                LLayerRegressor(**course((3,), solver="lbfgs"))]:
         assert not hasattr(est, "partial_fit")
         with pytest.raises(AttributeError, match="partial_fit") as raised:
             est.partial_fit(X, y.astype(float))
         assert "solver='lbfgs'" in str(raised.value.__cause__)
         assert hasattr(est.set_params(solver="adam"), "partial_fit")
     # classes may hold a class absent from the first batch.
-    clf = LLayerClassifier((3,), random_state=0).partial_fit(X[y == 0], y[y == 0],
+    clf = LLayerClassifier(**course((3,), random_state=0)).partial_fit(X[y == 0], y[y == 0],
                                                              classes=[0, 1, 2])
     assert_array_equal(clf.classes_, [0, 1, 2]) and clf.n_outputs_ == 3
     clf.partial_fit(X, y)
@@ -177,14 +183,15 @@ def test_partial_fit_arguments():
     with pytest.raises(ValueError, match="differs from the classes of the first call"):
         clf.partial_fit(X, y, classes=[0, 1])
     # sample_weight reaches partial_fit.
-    a = LLayerClassifier((3,), random_state=0).partial_fit(X, y, classes=[0, 1])
+    a = LLayerClassifier(**course((3,), random_state=0)).partial_fit(X, y, classes=[0, 1])
     w = np.where(y == 1, 3.0, 1.0)
-    b = LLayerClassifier((3,), random_state=0).partial_fit(X, y, classes=[0, 1], sample_weight=w)
-    c = LLayerClassifier((3,), random_state=0, max_iter=1).fit(X, y, sample_weight=w)
+    b = LLayerClassifier(**course((3,), random_state=0)).partial_fit(X, y, classes=[0, 1],
+                                                                     sample_weight=w)
+    c = LLayerClassifier(**course((3,), random_state=0, max_iter=1)).fit(X, y, sample_weight=w)
     assert parameters_differ(a, b)
     assert_same_parameters(b, c)
     with pytest.raises(ValueError, match="balanced"):
-        LLayerClassifier((3,), class_weight="balanced").partial_fit(X, y, classes=[0, 1])
+        LLayerClassifier(**course((3,), class_weight="balanced")).partial_fit(X, y, classes=[0, 1])
 
 
 # --------------------------------------------------- sample and class weights
@@ -198,8 +205,8 @@ def test_sample_weight_two_is_a_duplicated_row(Est, data, solver):
     w = np.ones(len(y))
     w[::3] = 2.0
     rows = np.r_[np.arange(len(y)), np.arange(len(y))[::3]]
-    est = Est((4,), activation="tanh", solver=solver, alpha=0.1, learning_rate=0.1,
-              max_iter=30, random_state=0)
+    est = Est(**course((4,), activation="tanh", solver=solver, alpha=0.1, learning_rate=0.1,
+              max_iter=30, random_state=0))
     weighted = fit_quietly(clone(est), X, y, sample_weight=w)
     duplicated = fit_quietly(clone(est), X[rows], y[rows])
     assert_same_parameters(weighted, duplicated, exact=False, rtol=1e-7, atol=1e-9)
@@ -213,7 +220,7 @@ def test_sample_weight_zero_ignores_the_row():
     X, y = regression(30)
     w = np.ones(30)
     w[:5] = 0
-    est = LLayerRegressor((3,), max_iter=20, random_state=0)
+    est = LLayerRegressor(**course((3,), max_iter=20, random_state=0))
     a = clone(est).fit(X, y, sample_weight=w)
     b = clone(est).fit(X[5:], y[5:])
     assert_same_parameters(a, b, exact=False, rtol=1e-10, atol=1e-13)
@@ -222,9 +229,9 @@ def test_sample_weight_zero_ignores_the_row():
 def test_sample_weight_must_be_valid():
     X, y = moons(30)
     with pytest.raises(ValueError, match="non-negative"):
-        LLayerClassifier((3,)).fit(X, y, sample_weight=-np.ones(30))
+        LLayerClassifier(**course((3,))).fit(X, y, sample_weight=-np.ones(30))
     with pytest.raises(ValueError):
-        LLayerClassifier((3,)).fit(X, y, sample_weight=np.ones(29))
+        LLayerClassifier(**course((3,))).fit(X, y, sample_weight=np.ones(29))
 
 
 def test_class_weight_balanced_moves_the_decision():
@@ -233,8 +240,8 @@ def test_class_weight_balanced_moves_the_decision():
                                flip_y=0.05, random_state=0)
     common = dict(hidden_layer_sizes=(6,), solver="adam", learning_rate=0.02, max_iter=200,
                   random_state=0)
-    plain = LLayerClassifier(**common).fit(X, y)
-    balanced = LLayerClassifier(class_weight="balanced", **common).fit(X, y)
+    plain = LLayerClassifier(**course(**common)).fit(X, y)
+    balanced = LLayerClassifier(**course(class_weight="balanced", **common)).fit(X, y)
     minority = 1
     def recall(clf):
         return np.mean(clf.predict(X[y == minority]) == minority)
@@ -244,12 +251,13 @@ def test_class_weight_balanced_moves_the_decision():
     # "balanced" is n / (n_classes * count): the same as those sample weights.
     counts = np.bincount(y)
     w = (len(y) / (2 * counts))[y]
-    by_weight = LLayerClassifier(**common).fit(X, y, sample_weight=w)
+    by_weight = LLayerClassifier(**course(**common)).fit(X, y, sample_weight=w)
     assert_same_parameters(balanced, by_weight, exact=False, rtol=1e-10, atol=1e-12)
     # A dict, multiplied with sample_weight.
-    as_dict = LLayerClassifier(class_weight={0: 1.0, 1: 3.0}, **common)
+    as_dict = LLayerClassifier(**course(class_weight={0: 1.0, 1: 3.0}, **common))
     sw = np.linspace(0.5, 1.5, len(y))
-    by_both = LLayerClassifier(**common).fit(X, y, sample_weight=sw * np.where(y == 1, 3.0, 1.0))
+    by_both = LLayerClassifier(**course(**common)).fit(X, y, sample_weight=sw * np.where(y == 1,
+                                                                                         3.0, 1.0))
     assert_same_parameters(as_dict.fit(X, y, sample_weight=sw), by_both, exact=False,
                            rtol=1e-10, atol=1e-12)
 
@@ -286,7 +294,7 @@ def test_warm_start_refuses_a_changed_loss(first, then):
     # The output activation belongs to the loss: a warm start cannot swap it.
     X, y = regression(30)
     y = np.abs(y)
-    reg = LLayerRegressor((4,), max_iter=2, loss=first, warm_start=True, random_state=0)
+    reg = LLayerRegressor(**course((4,), max_iter=2, loss=first, warm_start=True, random_state=0))
     reg.fit(X, y)
     before = {k: v.copy() for k, v in reg.parameters_.items()}
     reg.set_params(loss=then)

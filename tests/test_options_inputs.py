@@ -27,6 +27,7 @@ from training_helpers import (
 )
 
 from skdnn import LLayerClassifier, LLayerRegressor, engine
+from training_helpers import course
 
 # ------------------------------------------------------------------- dtypes
 
@@ -97,9 +98,9 @@ def test_float32_stays_float32(monkeypatch, solver):
     X, y = three_classes(60)
     X = (X / 3).astype(np.float32)
     options = dict(batch_size=16, dropout=0.2, decay_rate=0.1) if solver != "lbfgs" else {}
-    clf = LLayerClassifier((5, 4), activation=["tanh", "leaky_relu"], solver=solver,
+    clf = LLayerClassifier(**course((5, 4), activation=["tanh", "leaky_relu"], solver=solver,
                            alpha=0.1, learning_rate=0.05, max_iter=5, random_state=0,
-                           **options)
+                           **options))
     calls = _float32_spy(monkeypatch)
     fit_quietly(clf, X, y, sample_weight=np.linspace(0.5, 1.5, 60))
     assert len(calls) >= 5
@@ -123,8 +124,8 @@ def test_float32_and_float64_give_the_same_training(solver):
     X, y = moons(80)
     common = dict(hidden_layer_sizes=(6,), activation="tanh", solver=solver, learning_rate=0.01,
                   max_iter=20, random_state=0)
-    c64 = LLayerClassifier(**common).fit(X, y)
-    c32 = LLayerClassifier(**common).fit(X.astype(np.float32), y)
+    c64 = LLayerClassifier(**course(**common)).fit(X, y)
+    c32 = LLayerClassifier(**course(**common)).fit(X.astype(np.float32), y)
     assert c64.parameters_["W1"].dtype == np.float64
     assert c32.parameters_["W1"].dtype == np.float32
     assert_allclose(c32.loss_curve_, c64.loss_curve_, rtol=1e-4)
@@ -135,9 +136,10 @@ def test_float32_and_float64_give_the_same_training(solver):
 
 def test_regressor_float32_and_other_inputs():
     X, y = regression(40, n_outputs=2)
-    reg = LLayerRegressor((4,), max_iter=5, random_state=0).fit(X.astype(np.float32), y)
+    reg = LLayerRegressor(**course((4,), max_iter=5, random_state=0)).fit(X.astype(np.float32), y)
     assert reg.parameters_["W1"].dtype == np.float32 and reg.predict(X).dtype == np.float32
-    ints = LLayerRegressor((4,), max_iter=5, random_state=0).fit(np.round(X * 10).astype(int), y)
+    ints = LLayerRegressor(**course((4,), max_iter=5,
+                                    random_state=0)).fit(np.round(X * 10).astype(int), y)
     assert ints.parameters_["W1"].dtype == np.float64
 
 
@@ -151,8 +153,8 @@ def test_sparse_gives_the_dense_model(monkeypatch, fmt, solver, batch_size):
     X = rng.randn(50, 6) * (rng.rand(50, 6) < 0.3)
     y = (X[:, 0] + X[:, 1] > 0).astype(int)
     Xs = getattr(sp, fmt)(X)
-    est = LLayerClassifier((4,), solver=solver, batch_size=batch_size, learning_rate=0.05,
-                           max_iter=15, random_state=0)
+    est = LLayerClassifier(**course((4,), solver=solver, batch_size=batch_size, learning_rate=0.05,
+                           max_iter=15, random_state=0))
     dense = fit_quietly(clone(est), X, y)
 
     def refusing(real):
@@ -181,7 +183,8 @@ def test_sparse_gives_the_dense_model(monkeypatch, fmt, solver, batch_size):
 @pytest.mark.parametrize("solver", ["gd", "momentum"])
 def test_diverging_loss_names_learning_rate(solver):
     X, y = regression(40)
-    reg = LLayerRegressor((5,), solver=solver, learning_rate=50.0, max_iter=200, random_state=0)
+    reg = LLayerRegressor(**course((5,), solver=solver, learning_rate=50.0, max_iter=200,
+                                   random_state=0))
     with pytest.raises(ValueError, match="learning_rate"):
         reg.fit(X * 10, y * 100)
 
@@ -190,7 +193,7 @@ def test_divergence_in_the_last_epoch_is_reported():
     # The cost is computed before each step: a last step that overflows the
     # parameters must not return a model of inf/NaN silently.
     X, y = regression(40)
-    reg = LLayerRegressor((3,), learning_rate=1e308, max_iter=1, random_state=0)
+    reg = LLayerRegressor(**course((3,), learning_rate=1e308, max_iter=1, random_state=0))
     with pytest.raises(ValueError, match="learning_rate"):
         reg.fit(X, y * 100)
 
@@ -204,7 +207,8 @@ def test_divergence_in_the_last_epoch_is_reported():
 def test_saturated_units_give_no_runtime_warning(Est, data, activation):
     X, y = data()
     X = X * 1e4
-    est = Est((6, 4), activation=activation, learning_rate=0.01, max_iter=20, random_state=0)
+    est = Est(**course((6, 4), activation=activation, learning_rate=0.01, max_iter=20,
+                       random_state=0))
     with warnings.catch_warnings():
         warnings.simplefilter("error", RuntimeWarning)
         est.fit(X, y)
@@ -220,8 +224,8 @@ def test_saturated_units_give_no_runtime_warning(Est, data, activation):
 
 def test_saturated_output_probabilities():
     X, y = moons()
-    clf = LLayerClassifier((4,), activation="sigmoid", learning_rate=0.01, max_iter=5,
-                           random_state=0).fit(X, y)
+    clf = LLayerClassifier(**course((4,), activation="sigmoid", learning_rate=0.01, max_iter=5,
+                           random_state=0)).fit(X, y)
     with warnings.catch_warnings():
         warnings.simplefilter("error", RuntimeWarning)
         P = clf.predict_proba(X * 1e6)
@@ -237,8 +241,8 @@ def test_saturated_output_probabilities():
 def test_same_random_state_gives_a_bit_identical_model(solver):
     X, y = three_classes(60)
     options = dict(batch_size=13, dropout=[0.3, 0.1]) if solver != "lbfgs" else {}
-    est = LLayerClassifier((5, 4), solver=solver, learning_rate=0.05, max_iter=8,
-                           random_state=42, **options)
+    est = LLayerClassifier(**course((5, 4), solver=solver, learning_rate=0.05, max_iter=8,
+                           random_state=42, **options))
     state = np.random.get_state()[1].copy()
     a = fit_quietly(clone(est), X, y)
     b = fit_quietly(clone(est), X, y)
@@ -271,17 +275,17 @@ def test_bad_X_is_rejected(bad, match):
         X, y = X[:0], y[:0]
     else:
         X = X[:, :0]
-    for est in (LLayerClassifier((3,)), LLayerRegressor((3,))):
+    for est in (LLayerClassifier(**course((3,))), LLayerRegressor(**course((3,)))):
         with pytest.raises(ValueError, match=match):
             est.fit(X, y)
 
 
 def test_wrong_number_of_features_at_predict():
     X, y = moons(30)
-    clf = LLayerClassifier((3,), max_iter=2).fit(X, y)
+    clf = LLayerClassifier(**course((3,), max_iter=2)).fit(X, y)
     with pytest.raises(ValueError, match="features"):
         clf.predict(np.c_[X, X])
-    reg = LLayerRegressor((3,), max_iter=2).fit(X, y.astype(float))
+    reg = LLayerRegressor(**course((3,), max_iter=2)).fit(X, y.astype(float))
     with pytest.raises(ValueError, match="features"):
         reg.predict(X[:, :1])
 
@@ -289,11 +293,11 @@ def test_wrong_number_of_features_at_predict():
 def test_bad_targets_are_rejected():
     X, _ = moons(30)
     with pytest.raises(ValueError, match="one class"):
-        LLayerClassifier((3,)).fit(X, np.zeros(30))
+        LLayerClassifier(**course((3,))).fit(X, np.zeros(30))
     with pytest.raises(ValueError, match="[Uu]nknown label type|continuous"):
-        LLayerClassifier((3,)).fit(X, np.linspace(0, 1, 30))
+        LLayerClassifier(**course((3,))).fit(X, np.linspace(0, 1, 30))
     with pytest.raises(ValueError, match="NaN"):
-        LLayerRegressor((3,)).fit(X, np.r_[np.nan, np.ones(29)])
+        LLayerRegressor(**course((3,))).fit(X, np.r_[np.nan, np.ones(29)])
 
 
 @pytest.mark.parametrize("params, match", [
@@ -310,7 +314,7 @@ def test_bad_targets_are_rejected():
 def test_bad_parameters_are_rejected(params, match):
     X, y = moons(30)
     with pytest.raises(ValueError, match=match):
-        LLayerClassifier(**{"hidden_layer_sizes": (3,), **params}).fit(X, y)
+        LLayerClassifier(**course(**{"hidden_layer_sizes": (3,), **params})).fit(X, y)
 
 
 # ------------------------------------------------ multilabel and regression
@@ -320,8 +324,8 @@ def test_multilabel_trains_one_sigmoid_per_label():
     rng = np.random.RandomState(0)
     X = rng.randn(120, 3)
     Y = np.column_stack([X[:, 0] > 0, X[:, 1] > 0, X[:, 0] + X[:, 2] > 0]).astype(int)
-    clf = LLayerClassifier((8,), solver="adam", learning_rate=0.05, max_iter=150,
-                           random_state=0).fit(X, Y)
+    clf = LLayerClassifier(**course((8,), solver="adam", learning_rate=0.05, max_iter=150,
+                           random_state=0)).fit(X, Y)
     assert clf.out_activation_ == "sigmoid" and clf.n_outputs_ == 3
     assert_array_equal(clf.classes_, [0, 1, 2])
     P = clf.predict_proba(X)
@@ -339,8 +343,8 @@ def test_multilabel_trains_one_sigmoid_per_label():
 @pytest.mark.parametrize("n_outputs", [1, 2])
 def test_regressor_identity_output_squared_error_and_r2(n_outputs):
     X, y = regression(80, n_outputs)
-    reg = LLayerRegressor((10,), activation="tanh", solver="lbfgs", max_iter=300,
-                          random_state=0).fit(X, y)
+    reg = LLayerRegressor(**course((10,), activation="tanh", solver="lbfgs", max_iter=300,
+                          random_state=0)).fit(X, y)
     assert reg.out_activation_ == "identity" and reg.n_outputs_ == n_outputs
     pred = reg.predict(X)
     assert pred.shape == y.shape
@@ -349,7 +353,8 @@ def test_regressor_identity_output_squared_error_and_r2(n_outputs):
     # Loss: (1/m) sum_i 1/2 ||y_i - f(x_i)||^2 at the starting parameters.
     start = initial_parameters([3, 10, n_outputs], "xavier", 0)
     AL, _ = engine.forward_propagation(X.T, start, ["tanh", "identity"])
-    first = LLayerRegressor((10,), activation="tanh", max_iter=1, random_state=0).fit(X, y)
+    first = LLayerRegressor(**course((10,), activation="tanh", max_iter=1,
+                                     random_state=0)).fit(X, y)
     assert_allclose(first.loss_curve_[0],
                     0.5 * np.sum((AL - y.reshape(80, -1).T) ** 2) / 80, rtol=1e-12)
     # The output is unbounded: targets far outside [0, 1] (here about -11 to 27) are fitted.

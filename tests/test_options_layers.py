@@ -26,6 +26,7 @@ from training_helpers import (
 )
 
 from skdnn import LLayerClassifier, LLayerRegressor, engine
+from training_helpers import course
 
 # ------------------------------------------------------------------- dropout
 
@@ -33,8 +34,8 @@ from skdnn import LLayerClassifier, LLayerRegressor, engine
 def test_dropout_changes_training_but_not_prediction():
     X, y = moons(80)
     common = dict(hidden_layer_sizes=(8, 6), learning_rate=0.1, max_iter=30, random_state=0)
-    drop = LLayerClassifier(dropout=0.5, **common).fit(X, y)
-    plain = LLayerClassifier(dropout=0.0, **common).fit(X, y)
+    drop = LLayerClassifier(**course(dropout=0.5, **common)).fit(X, y)
+    plain = LLayerClassifier(**course(dropout=0.0, **common)).fit(X, y)
     assert parameters_differ(drop, plain)
     P1, P2 = drop.predict_proba(X), drop.predict_proba(X)
     assert_array_equal(P1, P2)
@@ -47,11 +48,12 @@ def test_dropout_changes_training_but_not_prediction():
 def test_dropout_per_layer():
     X, y = moons(80)
     common = dict(hidden_layer_sizes=(8, 6), learning_rate=0.1, max_iter=10, random_state=0)
-    zero = LLayerClassifier(dropout=0.0, **common).fit(X, y)
-    assert_same_parameters(zero, LLayerClassifier(dropout=[0.0, 0.0], **common).fit(X, y))
-    first = LLayerClassifier(dropout=[0.5, 0.0], **common).fit(X, y)
-    second = LLayerClassifier(dropout=[0.0, 0.5], **common).fit(X, y)
-    both = LLayerClassifier(dropout=0.5, **common).fit(X, y)
+    zero = LLayerClassifier(**course(dropout=0.0, **common)).fit(X, y)
+    assert_same_parameters(zero, LLayerClassifier(**course(dropout=[0.0, 0.0], **common)).fit(X,
+                                                                                              y))
+    first = LLayerClassifier(**course(dropout=[0.5, 0.0], **common)).fit(X, y)
+    second = LLayerClassifier(**course(dropout=[0.0, 0.5], **common)).fit(X, y)
+    both = LLayerClassifier(**course(dropout=0.5, **common)).fit(X, y)
     assert parameters_differ(first, second)
     assert parameters_differ(first, zero) and parameters_differ(second, zero)
     assert parameters_differ(both, first) and parameters_differ(both, second)
@@ -75,7 +77,7 @@ def test_dropout_masks_the_right_units(monkeypatch):
 
     monkeypatch.setattr(TRAINING, "draw_dropout_masks", rec_masks)
     monkeypatch.setattr(TRAINING, "loss_and_gradients", rec_grads)
-    LLayerClassifier((30,), dropout=0.5, max_iter=1, random_state=0).fit(X, y)
+    LLayerClassifier(**course((30,), dropout=0.5, max_iter=1, random_state=0)).fit(X, y)
     (mask,), dW1 = masks_seen[0], grads_seen[0]
     assert mask.shape == (30, 40)
     assert set(np.unique(mask)) <= {0.0, 2.0}  # inverted dropout: kept / (1 - rate)
@@ -94,13 +96,13 @@ def test_dropout_is_rejected_when_invalid():
     X, y = moons(30)
     for bad in [1.0, 1.5, -0.1]:
         with pytest.raises(ValueError, match="dropout"):
-            LLayerClassifier((3,), dropout=bad, max_iter=1).fit(X, y)
+            LLayerClassifier(**course((3,), dropout=bad, max_iter=1)).fit(X, y)
     with pytest.raises(ValueError, match="dropout"):
-        LLayerClassifier((3, 3), dropout=[0.2, 1.0], max_iter=1).fit(X, y)
+        LLayerClassifier(**course((3, 3), dropout=[0.2, 1.0], max_iter=1)).fit(X, y)
     with pytest.raises(ValueError, match="dropout"):
-        LLayerClassifier((3, 3), dropout=[0.2], max_iter=1).fit(X, y)
+        LLayerClassifier(**course((3, 3), dropout=[0.2], max_iter=1)).fit(X, y)
     with pytest.raises(ValueError, match="dropout"):
-        LLayerClassifier((3,), dropout=0.2, solver="lbfgs", max_iter=1).fit(X, y)
+        LLayerClassifier(**course((3,), dropout=0.2, solver="lbfgs", max_iter=1)).fit(X, y)
 
 
 # ---------------------------------------------------------------- activations
@@ -115,8 +117,9 @@ def _affine_defect(f, X):
 
 def test_identity_activation_list_gives_a_linear_network():
     X, y = regression(40)
-    linear = LLayerRegressor((5, 4), activation=["identity", "identity"], learning_rate=0.05,
-                             max_iter=50, random_state=0).fit(X, y)
+    linear = LLayerRegressor(**course((5, 4), activation=["identity", "identity"],
+                                      learning_rate=0.05,
+                             max_iter=50, random_state=0)).fit(X, y)
     assert _affine_defect(linear.predict, X) < 1e-12
     for acts in (["identity", "tanh"], ["relu", "identity"], "tanh"):
         other = clone(linear).set_params(activation=acts).fit(X, y)
@@ -127,8 +130,8 @@ def test_identity_activation_list_gives_a_linear_network():
                                   ["sigmoid", "identity", "relu"]])
 def test_activation_list_is_applied_layer_by_layer(acts):
     X, y = three_classes()
-    clf = LLayerClassifier((4, 3, 3), activation=acts, learning_rate=0.1, max_iter=20,
-                           random_state=0).fit(X, y)
+    clf = LLayerClassifier(**course((4, 3, 3), activation=acts, learning_rate=0.1, max_iter=20,
+                           random_state=0)).fit(X, y)
     A = X.T
     for l, name in enumerate([*acts, "softmax"], start=1):
         Z = clf.parameters_[f"W{l}"] @ A + clf.parameters_[f"b{l}"]
@@ -144,11 +147,11 @@ def test_activation_list_is_applied_layer_by_layer(acts):
 def test_activation_list_must_match_the_layers():
     X, y = moons(30)
     with pytest.raises(ValueError, match="activation"):
-        LLayerClassifier((3, 3), activation=["relu"]).fit(X, y)
+        LLayerClassifier(**course((3, 3), activation=["relu"])).fit(X, y)
     with pytest.raises(ValueError, match="activation"):
-        LLayerClassifier((3, 3), activation=["relu", "tanh", "relu"]).fit(X, y)
+        LLayerClassifier(**course((3, 3), activation=["relu", "tanh", "relu"])).fit(X, y)
     with pytest.raises(ValueError, match="mish"):
-        LLayerClassifier((3, 3), activation=["relu", "mish"]).fit(X, y)
+        LLayerClassifier(**course((3, 3), activation=["relu", "mish"])).fit(X, y)
 
 
 # ----------------------------------------------------------------------- init
@@ -165,8 +168,8 @@ def test_init_weight_statistics(init, expected_std):
     n_in, n_out = 40, 300
     rng = np.random.RandomState(0)
     X, y = rng.randn(10, n_in), np.arange(10) % 2
-    clf = LLayerClassifier((n_out,), init=init, learning_rate=1e-12, max_iter=1,
-                           random_state=0).fit(X, y)
+    clf = LLayerClassifier(**course((n_out,), init=init, learning_rate=1e-12, max_iter=1,
+                           random_state=0)).fit(X, y)
     W1 = clf.parameters_["W1"]
     assert W1.shape == (n_out, n_in)
     assert_allclose(W1.std(), expected_std(n_in, n_out), rtol=0.04)
@@ -189,8 +192,8 @@ def test_init_weight_statistics(init, expected_std):
 def test_tol_and_n_iter_no_change_stop_early():
     X, y = moons(60)
     # A huge tol: only the first epoch counts as an improvement.
-    clf = LLayerClassifier((4,), tol=10.0, n_iter_no_change=3, max_iter=100,
-                           random_state=0)
+    clf = LLayerClassifier(**course((4,), tol=10.0, n_iter_no_change=3, max_iter=100,
+                           random_state=0))
     with warnings.catch_warnings():
         warnings.simplefilter("error", ConvergenceWarning)
         clf.fit(X, y)
@@ -209,8 +212,8 @@ def test_tol_and_n_iter_no_change_stop_early():
 
 def test_tol_stops_when_the_loss_stops_improving():
     X, y = moons(60)
-    clf = LLayerClassifier((6,), solver="adam", learning_rate=0.05, tol=1e-3,
-                           n_iter_no_change=5, max_iter=3000, random_state=0).fit(X, y)
+    clf = LLayerClassifier(**course((6,), solver="adam", learning_rate=0.05, tol=1e-3,
+                           n_iter_no_change=5, max_iter=3000, random_state=0)).fit(X, y)
     assert clf.n_iter_ < 3000
     curve = np.asarray(clf.loss_curve_)
     # As in scikit-learn: an epoch improves when its loss is below the best
@@ -225,7 +228,7 @@ def test_tol_stops_when_the_loss_stops_improving():
 @pytest.mark.parametrize("solver", SOLVERS)
 def test_convergence_warning_when_max_iter_comes_first(solver):
     X, y = moons(60)
-    clf = LLayerClassifier((4,), solver=solver, tol=1e-12, max_iter=5, random_state=0)
+    clf = LLayerClassifier(**course((4,), solver=solver, tol=1e-12, max_iter=5, random_state=0))
     with pytest.warns(ConvergenceWarning, match="max_iter"):
         clf.fit(X, y)
     assert clf.n_iter_ == 5
@@ -237,8 +240,9 @@ def test_convergence_warning_when_max_iter_comes_first(solver):
 @pytest.mark.parametrize("Est, data", [(LLayerClassifier, moons), (LLayerRegressor, regression)])
 def test_early_stopping_restores_the_best_validation_model(Est, data):
     X, y = data(150)
-    est = Est((12,), solver="adam", learning_rate=0.05, batch_size=16, early_stopping=True,
-              validation_fraction=0.3, n_iter_no_change=8, max_iter=400, random_state=0)
+    est = Est(**course((12,), solver="adam", learning_rate=0.05, batch_size=16,
+                       early_stopping=True,
+              validation_fraction=0.3, n_iter_no_change=8, max_iter=400, random_state=0))
     est.fit(X, y)
     scores = est.validation_scores_
     assert len(scores) == est.n_iter_ == len(est.loss_curve_)
@@ -269,13 +273,13 @@ def test_early_stopping_holds_out_a_stratified_split(monkeypatch):
     rng = np.random.RandomState(0)
     X = rng.randn(100, 2)
     y = np.r_[np.zeros(90, int), np.ones(10, int)]
-    fit_quietly(LLayerClassifier((3,), early_stopping=True, validation_fraction=0.2,
-                                 max_iter=3, random_state=0), X, y)
+    fit_quietly(LLayerClassifier(**course((3,), early_stopping=True, validation_fraction=0.2,
+                                 max_iter=3, random_state=0)), X, y)
     stratify, parts = splits[-1]
     assert stratify is not None
     y_val = y[parts[1]]  # the split is drawn on row numbers: (train rows, held-out rows)
     assert len(y_val) == 20 and np.sum(y_val == 1) == 2  # the 10% of class 1, exactly
-    fit_quietly(LLayerRegressor((3,), early_stopping=True, max_iter=3, random_state=0),
+    fit_quietly(LLayerRegressor(**course((3,), early_stopping=True, max_iter=3, random_state=0)),
                 X, y.astype(float))
     assert splits[-1][0] is None  # no stratification for regression
     assert splits[-1][1][1].shape == (10,)

@@ -21,17 +21,18 @@ from training_helpers import (
 )
 
 from skdnn import LLayerClassifier, LLayerRegressor, engine
+from training_helpers import course
 
 # ------------------------------------------------------------------ defaults
 
 
 def test_defaults_are_the_course_run():
     X, y = moons(60)
-    clf = LLayerClassifier((4, 3), random_state=1, max_iter=7).fit(X, y)
+    clf = LLayerClassifier(**course((4, 3), random_state=1, max_iter=7)).fit(X, y)
     params, _ = engine.L_layer_model(X.T, y.reshape(1, -1), [2, 4, 3, 1], num_iterations=7)
     for k in params:
         assert_array_equal(clf.parameters_[k], params[k])
-    est = LLayerClassifier()
+    est = LLayerClassifier(**course())
     assert (est.solver, est.batch_size, est.decay_rate, est.alpha, est.dropout, est.tol,
             est.early_stopping, est.activation, est.init) == (
                 "gd", None, 0.0, 0.0, 0.0, None, False, "relu", "xavier")
@@ -48,8 +49,8 @@ def _epochs_to_reach(curve, level):
 def test_adam_converges_in_fewer_epochs_than_gd():
     X, y = moons(200, noise=0.1)
     common = dict(hidden_layer_sizes=(10,), learning_rate=0.01, max_iter=400, random_state=0)
-    gd = LLayerClassifier(solver="gd", **common).fit(X, y)
-    adam = LLayerClassifier(solver="adam", **common).fit(X, y)
+    gd = LLayerClassifier(**course(solver="gd", **common)).fit(X, y)
+    adam = LLayerClassifier(**course(solver="adam", **common)).fit(X, y)
     level = 0.3
     n_adam = _epochs_to_reach(adam.loss_curve_, level)
     n_gd = _epochs_to_reach(gd.loss_curve_, level)
@@ -70,8 +71,8 @@ def _manual_run(X, Y, activations, parameters, n_steps, update):
 def test_momentum_matches_its_formula_and_uses_momentum():
     X, y = regression(40)
     lr, beta = 0.05, 0.7
-    reg = LLayerRegressor((4,), activation="tanh", solver="momentum", momentum=beta,
-                          learning_rate=lr, max_iter=6, random_state=0).fit(X, y)
+    reg = LLayerRegressor(**course((4,), activation="tanh", solver="momentum", momentum=beta,
+                          learning_rate=lr, max_iter=6, random_state=0)).fit(X, y)
 
     def update(p, g, state, name, t):
         v = state[name] = beta * state.get(name, 0.0) + (1 - beta) * g
@@ -83,9 +84,9 @@ def test_momentum_matches_its_formula_and_uses_momentum():
         assert_allclose(reg.parameters_[k], expected[k], rtol=1e-12, atol=1e-15)
     # momentum=0 is plain gradient descent, exactly.
     common = dict(hidden_layer_sizes=(4,), learning_rate=lr, max_iter=6, random_state=0)
-    gd = LLayerRegressor(solver="gd", **common).fit(X, y)
-    m0 = LLayerRegressor(solver="momentum", momentum=0.0, **common).fit(X, y)
-    m9 = LLayerRegressor(solver="momentum", momentum=0.9, **common).fit(X, y)
+    gd = LLayerRegressor(**course(solver="gd", **common)).fit(X, y)
+    m0 = LLayerRegressor(**course(solver="momentum", momentum=0.0, **common)).fit(X, y)
+    m9 = LLayerRegressor(**course(solver="momentum", momentum=0.9, **common)).fit(X, y)
     assert_same_parameters(gd, m0)
     assert parameters_differ(gd, m9)
 
@@ -93,8 +94,8 @@ def test_momentum_matches_its_formula_and_uses_momentum():
 def test_adam_matches_its_formula_and_uses_its_settings():
     X, y = regression(40)
     lr, b1, b2, eps = 0.02, 0.8, 0.99, 1e-3
-    reg = LLayerRegressor((4,), activation="tanh", solver="adam", learning_rate=lr,
-                          beta_1=b1, beta_2=b2, epsilon=eps, max_iter=5, random_state=0).fit(X, y)
+    reg = LLayerRegressor(**course((4,), activation="tanh", solver="adam", learning_rate=lr,
+                          beta_1=b1, beta_2=b2, epsilon=eps, max_iter=5, random_state=0)).fit(X, y)
 
     def update(p, g, state, name, t):
         m, v = state.get(name, (0.0, 0.0))
@@ -125,9 +126,10 @@ def test_adam_matches_its_formula_over_many_steps(b2, epochs, rtol):
     # steps, at a looser tolerance.
     X, y = regression(40)
     lr, b1, eps = 0.01, 0.8, 1e-4
-    reg = LLayerRegressor((4,), activation="tanh", solver="adam", learning_rate=lr, beta_1=b1,
+    reg = LLayerRegressor(**course((4,), activation="tanh", solver="adam", learning_rate=lr,
+                                   beta_1=b1,
                           beta_2=b2, epsilon=eps, batch_size=4, shuffle=False,
-                          max_iter=epochs, random_state=0).fit(X, y)
+                          max_iter=epochs, random_state=0)).fit(X, y)
     parameters = initial_parameters([3, 4, 1], "xavier", 0)
     state, t = {}, 0
     for _ in range(epochs):
@@ -150,8 +152,9 @@ def test_adam_matches_its_formula_over_many_steps(b2, epochs, rtol):
 @pytest.mark.parametrize("Est, data", [(LLayerClassifier, moons), (LLayerRegressor, regression)])
 def test_lbfgs_minimises_the_loss(Est, data):
     X, y = data()
-    est = Est((6,), activation="tanh", solver="lbfgs", max_iter=200, random_state=0).fit(X, y)
-    gd = Est((6,), activation="tanh", max_iter=200, random_state=0).fit(X, y)
+    est = Est(**course((6,), activation="tanh", solver="lbfgs", max_iter=200,
+                       random_state=0)).fit(X, y)
+    gd = Est(**course((6,), activation="tanh", max_iter=200, random_state=0)).fit(X, y)
     assert est.n_iter_ <= 200 and len(est.loss_curve_) == est.n_iter_
     assert est.best_loss_ < 0.5 * gd.loss_curve_[-1]
     # The model kept is the one whose loss is reported.
@@ -164,7 +167,7 @@ def test_lbfgs_minimises_the_loss(Est, data):
 def test_unknown_solver_is_rejected():
     X, y = moons(30)
     with pytest.raises(ValueError, match="solver"):
-        LLayerClassifier(solver="sgd").fit(X, y)
+        LLayerClassifier(**course(solver="sgd")).fit(X, y)
 
 
 # -------------------------------------------------------------- mini-batches
@@ -190,8 +193,8 @@ def test_batch_size_draws_shuffled_mini_batches(monkeypatch, shuffle):
     X = np.column_stack([np.arange(m, dtype=float), rng.randn(m)])
     y = rng.randn(m)
     seen = _record_batches(monkeypatch)
-    LLayerRegressor((3,), batch_size=batch, shuffle=shuffle, max_iter=3,
-                    random_state=0).fit(X, y)
+    LLayerRegressor(**course((3,), batch_size=batch, shuffle=shuffle, max_iter=3,
+                    random_state=0)).fit(X, y)
     assert [len(b) for b in seen] == [5, 5, 5, 5, 3] * 3
     epochs = [np.concatenate(seen[5 * e:5 * e + 5]).astype(int) for e in range(3)]
     for order in epochs:
@@ -207,11 +210,11 @@ def test_batch_size_draws_shuffled_mini_batches(monkeypatch, shuffle):
 def test_full_batch_is_one_step_per_epoch(monkeypatch):
     X, y = regression(30)
     seen = _record_batches(monkeypatch)
-    a = LLayerRegressor((3,), max_iter=4, random_state=0).fit(X, y)
+    a = LLayerRegressor(**course((3,), max_iter=4, random_state=0)).fit(X, y)
     assert [len(b) for b in seen] == [30] * 4
-    b = LLayerRegressor((3,), batch_size=30, max_iter=4, random_state=0).fit(X, y)
+    b = LLayerRegressor(**course((3,), batch_size=30, max_iter=4, random_state=0)).fit(X, y)
     assert_same_parameters(a, b)  # a batch as large as the data is the full batch
-    c = LLayerRegressor((3,), batch_size=7, max_iter=4, random_state=0).fit(X, y)
+    c = LLayerRegressor(**course((3,), batch_size=7, max_iter=4, random_state=0)).fit(X, y)
     assert parameters_differ(a, c)
 
 
@@ -226,7 +229,7 @@ def test_mini_batch_loss_curve_is_weighted_mean_of_batches(monkeypatch):
         return cost, grads
 
     monkeypatch.setattr(TRAINING, "loss_and_gradients", recording)
-    reg = LLayerRegressor((3,), batch_size=10, max_iter=2, random_state=0).fit(X, y)
+    reg = LLayerRegressor(**course((3,), batch_size=10, max_iter=2, random_state=0)).fit(X, y)
     for e in range(2):
         c, n = np.array(costs[3 * e:3 * e + 3]).T
         assert_allclose(reg.loss_curve_[e], np.dot(c, n) / n.sum(), rtol=1e-12)
@@ -239,8 +242,8 @@ def test_mini_batch_loss_curve_is_weighted_mean_of_batches(monkeypatch):
 def test_decay_rate_follows_the_inverse_time_schedule():
     X, y = regression(40)
     lr, decay, n = 0.1, 0.5, 6
-    reg = LLayerRegressor((4,), activation="tanh", learning_rate=lr, decay_rate=decay,
-                          max_iter=n, random_state=0).fit(X, y)
+    reg = LLayerRegressor(**course((4,), activation="tanh", learning_rate=lr, decay_rate=decay,
+                          max_iter=n, random_state=0)).fit(X, y)
 
     def update(p, g, state, name, t):  # epoch t (1-based) uses lr / (1 + decay * (t - 1))
         return p - lr / (1 + decay * (t - 1)) * g
@@ -289,10 +292,10 @@ def test_decay_rate_applies_per_epoch_with_mini_batches(monkeypatch, solver):
     monkeypatch.setattr(cls, "update", update)
     common = dict(hidden_layer_sizes=(3,), solver=solver, batch_size=8, decay_rate=decay,
                   learning_rate=lr, random_state=0)
-    whole = LLayerRegressor(max_iter=4, **common).fit(X, y)
+    whole = LLayerRegressor(**course(max_iter=4, **common)).fit(X, y)
     assert_allclose(rates, np.repeat([lr / (1 + decay * k) for k in range(4)], 4), rtol=1e-15)
     rates.clear()
-    halves = LLayerRegressor(max_iter=2, warm_start=True, **common).fit(X, y).fit(X, y)
+    halves = LLayerRegressor(**course(max_iter=2, warm_start=True, **common)).fit(X, y).fit(X, y)
     assert_allclose(rates, np.repeat([lr / (1 + decay * k) for k in range(4)], 4), rtol=1e-15)
     assert_same_parameters(whole, halves)
     assert halves.n_iter_ == 4
@@ -302,14 +305,15 @@ def test_decay_rate_applies_per_epoch_with_mini_batches(monkeypatch, solver):
 def test_alpha_is_the_l2_penalty():
     X, y = moons(60)
     alpha = 2.0
-    reg = LLayerClassifier((5,), alpha=alpha, max_iter=1, random_state=0).fit(X, y)
-    free = LLayerClassifier((5,), alpha=0.0, max_iter=1, random_state=0).fit(X, y)
+    reg = LLayerClassifier(**course((5,), alpha=alpha, max_iter=1, random_state=0)).fit(X, y)
+    free = LLayerClassifier(**course((5,), alpha=0.0, max_iter=1, random_state=0)).fit(X, y)
     start = initial_parameters([2, 5, 1], "xavier", 0)
     squares = sum(np.sum(start[k] ** 2) for k in start if k.startswith("W"))
     assert_allclose(reg.loss_curve_[0] - free.loss_curve_[0], alpha * squares / (2 * 60),
                     rtol=1e-12)
     # And it shrinks the weights.
-    big = LLayerClassifier((5,), alpha=5.0, learning_rate=0.1, max_iter=300, random_state=0)
+    big = LLayerClassifier(**course((5,), alpha=5.0, learning_rate=0.1, max_iter=300,
+                                    random_state=0))
     small = clone(big).set_params(alpha=0.0)
     def norm(est):
         return sum(np.sum(w ** 2) for w in est.coefs_)

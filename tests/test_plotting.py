@@ -11,6 +11,7 @@ from sklearn.exceptions import ConvergenceWarning, NotFittedError
 
 from skdnn import LLayerClassifier, LLayerRegressor
 from skdnn.plotting import LossCurveDisplay, MisclassifiedImagesDisplay
+from training_helpers import course
 
 matplotlib = pytest.importorskip("matplotlib")
 matplotlib.use("Agg")
@@ -31,7 +32,7 @@ def close_figures():
 
 @pytest.fixture(scope="module")
 def image_classifier():
-    clf = LLayerClassifier((3,), max_iter=20, random_state=0).fit(X_IMAGES, Y_IMAGES)
+    clf = LLayerClassifier(**course((3,), max_iter=20, random_state=0)).fit(X_IMAGES, Y_IMAGES)
     n_wrong = int((clf.predict(X_IMAGES) != Y_IMAGES).sum())
     assert 3 <= n_wrong < 40, "the tests below need some, not all, images misclassified"
     return clf
@@ -60,7 +61,7 @@ def test_plot_without_matplotlib_says_how_to_install(monkeypatch, image_classifi
 
 def test_loss_curve_plots_the_estimators_costs():
     X, y = make_classification(60, 4, random_state=0)
-    clf = LLayerClassifier((4,), max_iter=50, random_state=0).fit(X, y)
+    clf = LLayerClassifier(**course((4,), max_iter=50, random_state=0)).fit(X, y)
     display = LossCurveDisplay.from_estimator(clf)
     np.testing.assert_array_equal(display.line_.get_ydata(), clf.loss_curve_)
     np.testing.assert_array_equal(display.line_.get_xdata(), np.arange(50))
@@ -84,9 +85,9 @@ def test_loss_curve_draws_on_given_axes_and_passes_line_options():
 @pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
 def test_loss_curve_shows_validation_scores_on_a_second_axis():
     X, y = make_classification(80, 4, random_state=0)
-    clf = LLayerClassifier((4,), solver="adam", learning_rate=0.01, max_iter=30,
+    clf = LLayerClassifier(**course((4,), solver="adam", learning_rate=0.01, max_iter=30,
                            early_stopping=True, tol=1e-4, n_iter_no_change=30,
-                           random_state=0).fit(X, y)
+                           random_state=0)).fit(X, y)
     display = LossCurveDisplay.from_estimator(clf, name="net")
     np.testing.assert_array_equal(display.validation_line_.get_ydata(), clf.validation_scores_)
     assert display.validation_ax_ is not display.ax_
@@ -100,7 +101,7 @@ def test_loss_curve_shows_validation_scores_on_a_second_axis():
 
 def test_loss_curve_of_lbfgs_has_no_learning_rate_title():
     X, y = make_classification(60, 4, random_state=0)
-    reg = LLayerRegressor((4,), solver="lbfgs", max_iter=20, random_state=0).fit(X, y)
+    reg = LLayerRegressor(**course((4,), solver="lbfgs", max_iter=20, random_state=0)).fit(X, y)
     display = LossCurveDisplay.from_estimator(reg)
     assert display.ax_.get_title() == ""
     np.testing.assert_array_equal(display.line_.get_ydata(), reg.loss_curve_)
@@ -108,7 +109,7 @@ def test_loss_curve_of_lbfgs_has_no_learning_rate_title():
 
 def test_loss_curve_of_unfitted_estimator_raises():
     with pytest.raises(NotFittedError):
-        LossCurveDisplay.from_estimator(LLayerClassifier())
+        LossCurveDisplay.from_estimator(LLayerClassifier(**course()))
 
 
 @pytest.fixture(scope="module")
@@ -119,9 +120,9 @@ def early_stopped_pair():
     for name, layers in [("small", (3,)), ("wide", (8,))]:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", ConvergenceWarning)
-            models[name] = LLayerClassifier(layers, solver="adam", learning_rate=0.01,
+            models[name] = LLayerClassifier(**course(layers, solver="adam", learning_rate=0.01,
                                             max_iter=30, early_stopping=True,
-                                            n_iter_no_change=30, random_state=0).fit(X, y)
+                                            n_iter_no_change=30, random_state=0)).fit(X, y)
     return models
 
 
@@ -159,7 +160,8 @@ def test_loss_curve_from_estimator_reads_the_held_out_cost(early_stopped_pair):
     np.testing.assert_array_equal(display.validation_loss_line_.get_ydata(), held_out)
     np.testing.assert_array_equal(display.validation_loss_line_.get_xdata(),
                                   np.arange(len(held_out)))
-    without = LLayerClassifier((3,), max_iter=5).fit(*make_classification(40, 4, random_state=0))
+    without = LLayerClassifier(**course((3,), max_iter=5)).fit(
+        *make_classification(40, 4, random_state=0))
     assert without.validation_loss_curve_ is None
     assert LossCurveDisplay.from_estimator(without).validation_loss_line_ is None
 
@@ -297,17 +299,17 @@ def test_misclassified_images_bad_arguments(kwargs, message, image_classifier):
 def test_misclassified_images_needs_a_known_image_shape():
     X = RNG.rand(30, 10)
     y = (X[:, 0] > 0.5).astype(int)
-    clf = LLayerClassifier((2,), max_iter=5, random_state=0).fit(X, y)
+    clf = LLayerClassifier(**course((2,), max_iter=5, random_state=0)).fit(X, y)
     with pytest.raises(ValueError, match="pass image_shape"):
         MisclassifiedImagesDisplay.from_estimator(clf, X, 1 - clf.predict(X))
 
 
 def test_misclassified_images_needs_a_single_label_classifier():
-    reg = LLayerRegressor((2,), max_iter=5, random_state=0).fit(X_IMAGES, Y_IMAGES)
+    reg = LLayerRegressor(**course((2,), max_iter=5, random_state=0)).fit(X_IMAGES, Y_IMAGES)
     with pytest.raises(ValueError, match="not a classifier"):
         MisclassifiedImagesDisplay.from_estimator(reg, X_IMAGES, Y_IMAGES)
     Y = np.c_[Y_IMAGES, 1 - Y_IMAGES]
-    clf = LLayerClassifier((2,), max_iter=5, random_state=0).fit(X_IMAGES, Y)
+    clf = LLayerClassifier(**course((2,), max_iter=5, random_state=0)).fit(X_IMAGES, Y)
     with pytest.raises(ValueError, match="one label per image"):
         MisclassifiedImagesDisplay.from_estimator(clf, X_IMAGES, Y)
 
@@ -319,7 +321,8 @@ def test_misclassified_cat_images():
         train, test = load_catvnoncat("train"), load_catvnoncat("test")
     except FileNotFoundError as exc:
         pytest.skip(f"cat vs non-cat files absent: {exc}")
-    clf = LLayerClassifier((7,), max_iter=20, random_state=1).fit(train.data, train.target)
+    clf = LLayerClassifier(**course((7,), max_iter=20, random_state=1)).fit(train.data,
+                                                                            train.target)
     y_pred = clf.predict(test.data)
     wrong = np.flatnonzero(y_pred != test.target)
     display = MisclassifiedImagesDisplay.from_estimator(

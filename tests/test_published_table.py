@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 from numpy.testing import assert_allclose
 
-from skdnn import LLayerClassifier
+from skdnn import COURSE_SETTINGS, LLayerClassifier
 from skdnn.engine import L_layer_model, predict, two_layer_model
 
 TWO_LAYER_COSTS = [0.693049735659989, 0.6464320953428849, 0.6325140647912677,
@@ -47,7 +47,7 @@ def estimator_results(cat_data):
     X_train, y_train, X_test, y_test = cat_data
     results = {}
     for name, params in ESTIMATORS.items():
-        clf = LLayerClassifier(learning_rate=0.0075, max_iter=2500, random_state=1, **params)
+        clf = LLayerClassifier(**{**COURSE_SETTINGS, **params}, random_state=1)
         clf.fit(X_train, y_train)
         results[name] = dict(costs=clf.loss_curve_[::100], estimator=clf,
                              train=clf.score(X_train, y_train), test=clf.score(X_test, y_test))

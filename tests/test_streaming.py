@@ -9,6 +9,7 @@ from training_helpers import assert_same_model
 
 from skdnn import LLayerClassifier, LLayerRegressor
 from skdnn.streaming import iter_hdf5_chunks, partial_fit_hdf5
+from training_helpers import course
 
 
 def _partial_fit_in_memory(estimator, X, y, chunk_rows, order, **kwargs):
@@ -62,9 +63,10 @@ def test_partial_fit_hdf5_equals_partial_fit_on_the_same_chunks(blobs, batch_siz
     path, X, y, _ = blobs
     params = dict(hidden_layer_sizes=(8, 4), solver="adam", learning_rate=0.01,
                   batch_size=batch_size, random_state=0)
-    streamed = partial_fit_hdf5(LLayerClassifier(**params), path, "X", "y", chunk_rows=100,
+    streamed = partial_fit_hdf5(LLayerClassifier(**course(**params)), path, "X", "y",
+                                chunk_rows=100,
                                 classes=[0, 1, 2], n_epochs=3)
-    reference = LLayerClassifier(**params)
+    reference = LLayerClassifier(**course(**params))
     for _ in range(3):
         _partial_fit_in_memory(reference, X, y, 100, range(11), classes=[0, 1, 2])
     assert streamed.n_iter_ == 33
@@ -79,9 +81,10 @@ def test_partial_fit_hdf5_differs_from_a_single_in_memory_fit(blobs):
     # equality above is not something any two trainings share.
     path, X, y, _ = blobs
     params = dict(hidden_layer_sizes=(8,), solver="adam", learning_rate=0.01, random_state=0)
-    streamed = partial_fit_hdf5(LLayerClassifier(**params), path, "X", "y", chunk_rows=100,
+    streamed = partial_fit_hdf5(LLayerClassifier(**course(**params)), path, "X", "y",
+                                chunk_rows=100,
                                 classes=[0, 1, 2])
-    whole = LLayerClassifier(**params).partial_fit(X, y, classes=[0, 1, 2])
+    whole = LLayerClassifier(**course(**params)).partial_fit(X, y, classes=[0, 1, 2])
     assert not np.array_equal(streamed.parameters_["W1"], whole.parameters_["W1"])
 
 
@@ -89,18 +92,20 @@ def test_partial_fit_hdf5_shuffled_chunks_and_sample_weight(blobs):
     path, X, y, w = blobs
     params = dict(hidden_layer_sizes=(8,), solver="momentum", learning_rate=0.05,
                   random_state=1)
-    streamed = partial_fit_hdf5(LLayerClassifier(**params), path, "X", "y", chunk_rows=200,
+    streamed = partial_fit_hdf5(LLayerClassifier(**course(**params)), path, "X", "y",
+                                chunk_rows=200,
                                 classes=[0, 1, 2], n_epochs=2, sample_weight_key="w",
                                 shuffle_chunks=True, random_state=7)
     rng = np.random.RandomState(7)
-    reference = LLayerClassifier(**params)
+    reference = LLayerClassifier(**course(**params))
     for _ in range(2):  # a new order of the 6 slices every epoch
         order = rng.permutation(6)
         for i in order:
             rows = slice(i * 200, (i + 1) * 200)
             reference.partial_fit(X[rows], y[rows], classes=[0, 1, 2], sample_weight=w[rows])
     assert_same_model(streamed, reference)
-    unweighted = partial_fit_hdf5(LLayerClassifier(**params), path, "X", "y", chunk_rows=200,
+    unweighted = partial_fit_hdf5(LLayerClassifier(**course(**params)), path, "X", "y",
+                                  chunk_rows=200,
                                   classes=[0, 1, 2], n_epochs=2, shuffle_chunks=True,
                                   random_state=7)
     assert not np.array_equal(unweighted.parameters_["W1"], streamed.parameters_["W1"])
@@ -111,11 +116,11 @@ def test_partial_fit_hdf5_regressor_on_an_open_file_continues_training(blobs):
     target = X[:, 0] - 2 * X[:, 3]
     params = dict(hidden_layer_sizes=(8,), solver="adam", learning_rate=0.01, random_state=0)
     with h5py.File(path, "r") as f:
-        streamed = LLayerRegressor(**params)
+        streamed = LLayerRegressor(**course(**params))
         partial_fit_hdf5(streamed, f, "X", "target", chunk_rows=256)
         partial_fit_hdf5(streamed, f, "X", "target", chunk_rows=256)  # goes on from there
         assert f.id.valid  # an open file is left open
-    reference = LLayerRegressor(**params)
+    reference = LLayerRegressor(**course(**params))
     for _ in range(2):
         _partial_fit_in_memory(reference, X, target, 256, range(5))
     assert streamed.n_iter_ == 10
@@ -133,11 +138,12 @@ def test_partial_fit_hdf5_images_are_flattened_then_transformed(tmp_path):
         f.create_dataset("train_set_x", data=images)
         f.create_dataset("train_set_y", data=labels)
     params = dict(hidden_layer_sizes=(5,), solver="adam", learning_rate=0.01, random_state=2)
-    streamed = partial_fit_hdf5(LLayerClassifier(**params), path, "train_set_x",
+    streamed = partial_fit_hdf5(LLayerClassifier(**course(**params)), path, "train_set_x",
                                 "train_set_y", chunk_rows=32, classes=[0, 1],
                                 transform=lambda Xc: Xc / 255.0)
     X = images.reshape(90, -1) / 255.0
-    reference = _partial_fit_in_memory(LLayerClassifier(**params), X, labels, 32, range(3),
+    reference = _partial_fit_in_memory(LLayerClassifier(**course(**params)), X, labels, 32,
+                                       range(3),
                                        classes=[0, 1])
     assert streamed.n_features_in_ == 48
     assert_same_model(streamed, reference)
@@ -158,7 +164,7 @@ def test_partial_fit_hdf5_peak_memory_is_bounded_by_the_chunk(tmp_path):
     file_bytes = n_rows * n_features * 8
     chunk_bytes = chunk_rows * n_features * 8
 
-    clf = LLayerClassifier((16, 8), solver="adam", learning_rate=0.01, random_state=0)
+    clf = LLayerClassifier(**course((16, 8), solver="adam", learning_rate=0.01, random_state=0))
     tracemalloc.start()
     try:
         partial_fit_hdf5(clf, path, "X", "y", chunk_rows=chunk_rows, classes=[0, 1])
@@ -183,7 +189,7 @@ def test_partial_fit_hdf5_peak_memory_is_bounded_by_the_chunk(tmp_path):
     with h5py.File(path, "r") as f:
         y = f["y"][()]
     reference = _partial_fit_in_memory(
-        LLayerClassifier((16, 8), solver="adam", learning_rate=0.01, random_state=0),
+        LLayerClassifier(**course((16, 8), solver="adam", learning_rate=0.01, random_state=0)),
         whole, y, chunk_rows, range(n_rows // chunk_rows), classes=[0, 1])
     assert_same_model(clf, reference)
 
@@ -201,7 +207,7 @@ def test_partial_fit_hdf5_peak_memory_is_bounded_by_the_chunk(tmp_path):
 def test_partial_fit_hdf5_rejects_bad_arguments(blobs, kwargs, error, match):
     path = blobs[0]
     kwargs = {"X_key": "X", "y_key": "y", "classes": [0, 1, 2], **kwargs}
-    clf = LLayerClassifier((4,), random_state=0)
+    clf = LLayerClassifier(**course((4,), random_state=0))
     with pytest.raises(error, match=match):
         partial_fit_hdf5(clf, path, **kwargs)
     assert not hasattr(clf, "parameters_")
@@ -213,7 +219,7 @@ def test_partial_fit_hdf5_needs_partial_fit_and_a_path_or_group(blobs):
     with pytest.raises(TypeError, match="has no partial_fit"):
         partial_fit_hdf5(SVC(), blobs[0], "X", "y")
     with pytest.raises(TypeError, match="source must be a path"):
-        partial_fit_hdf5(LLayerClassifier(), np.zeros((3, 2)), "X", "y")
+        partial_fit_hdf5(LLayerClassifier(**course()), np.zeros((3, 2)), "X", "y")
 
 
 def test_a_nan_in_the_file_names_its_slice(tmp_path):
@@ -223,7 +229,7 @@ def test_a_nan_in_the_file_names_its_slice(tmp_path):
     with h5py.File(path, "w") as f:
         f["X"], f["y"] = X, (X[:, 0] > 0).astype(int)
     with pytest.raises(ValueError, match=r"Rows 50 to 74 of \['X', 'y'\] in .*nan\.h5.*NaN"):
-        partial_fit_hdf5(LLayerClassifier((3,), solver="adam"), path, "X", "y",
+        partial_fit_hdf5(LLayerClassifier(**course((3,), solver="adam")), path, "X", "y",
                          chunk_rows=25, classes=[0, 1])
 
 

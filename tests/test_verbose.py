@@ -13,6 +13,7 @@ from sklearn.exceptions import ConvergenceWarning
 
 from skdnn import LLayerClassifier, LLayerRegressor, _verbose
 from skdnn._verbose import format_seconds
+from training_helpers import course
 
 FAST = {"hidden_layer_sizes": (4,), "solver": "adam", "learning_rate": 0.01, "random_state": 0}
 COURSE_LINE = r"Cost after iteration (\d+): \d\.\d+(e-\d+)?"
@@ -47,14 +48,14 @@ def _fit_lines(estimator, X, y, capsys):
 
 def test_a_long_fit_with_verbose_1_is_never_silent_for_long(data, capsys, seconds_per_epoch):
     X, y = data
-    lines = _fit_lines(LLayerClassifier(**FAST, max_iter=250, verbose=1), X, y, capsys)
-    course = [int(m[1]) for line in lines if (m := re.fullmatch(COURSE_LINE, line))]
-    assert course == [0, 100, 200]
+    lines = _fit_lines(LLayerClassifier(**course(**FAST, max_iter=250, verbose=1)), X, y, capsys)
+    course_lines = [int(m[1]) for line in lines if (m := re.fullmatch(COURSE_LINE, line))]
+    assert course_lines == [0, 100, 200]
     progress = [re.fullmatch(PROGRESS_LINE, line) for line in lines]
     progress = [m for m in progress if m]
-    assert len(progress) + len(course) == len(lines)
+    assert len(progress) + len(course_lines) == len(lines)
     # One epoch is 1.5 s: a line at least every 10 s is one every 7th epoch.
-    printed = sorted([*course, *(int(m[1]) for m in progress)])
+    printed = sorted([*course_lines, *(int(m[1]) for m in progress)])
     assert max(b - a for a, b in zip(printed, printed[1:])) == 7
     first = progress[0]
     assert (first[1], first[2], first[3]) == ("7", "8", "250")
@@ -65,15 +66,16 @@ def test_a_long_fit_with_verbose_1_is_never_silent_for_long(data, capsys, second
 def test_the_estimate_is_an_upper_bound_when_the_fit_may_stop_early(data, capsys,
                                                                     seconds_per_epoch):
     X, y = data
-    lines = _fit_lines(LLayerRegressor(**{**FAST, "solver": "lbfgs"}, max_iter=30, tol=0.0,
-                                       verbose=1), X, y.astype(float), capsys)
+    lines = _fit_lines(LLayerRegressor(**course(**{**FAST, "solver": "lbfgs"}, max_iter=30,
+                                                tol=0.0,
+                                       verbose=1)), X, y.astype(float), capsys)
     progress = [m for line in lines if (m := re.fullmatch(PROGRESS_LINE, line))]
     assert progress and all(m[5] == "at most" for m in progress)
 
 
 def test_verbose_2_prints_every_epoch_with_its_time(data, capsys, seconds_per_epoch):
     X, y = data
-    lines = _fit_lines(LLayerClassifier(**FAST, max_iter=5, verbose=2), X, y, capsys)
+    lines = _fit_lines(LLayerClassifier(**course(**FAST, max_iter=5, verbose=2)), X, y, capsys)
     assert len(lines) == 5
     for i, line in enumerate(lines):
         elapsed = format_seconds((i + 1) * seconds_per_epoch)
@@ -83,13 +85,13 @@ def test_verbose_2_prints_every_epoch_with_its_time(data, capsys, seconds_per_ep
 
 def test_a_short_fit_with_verbose_1_prints_only_the_course_lines(data, capsys):
     X, y = data
-    lines = _fit_lines(LLayerClassifier(**FAST, max_iter=150, verbose=1), X, y, capsys)
+    lines = _fit_lines(LLayerClassifier(**course(**FAST, max_iter=150, verbose=1)), X, y, capsys)
     assert [re.fullmatch(COURSE_LINE, line)[1] for line in lines] == ["0", "100"]
 
 
 def test_partial_fit_keeps_the_course_count(data, capsys):
     X, y = data
-    clf = LLayerClassifier(**FAST, verbose=1)
+    clf = LLayerClassifier(**course(**FAST, verbose=1))
     for _ in range(101):
         clf.partial_fit(X, y, classes=[0, 1])
     lines = capsys.readouterr().out.splitlines()

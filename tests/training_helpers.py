@@ -71,3 +71,20 @@ def assert_same_model(a, b):
     assert sorted(a.parameters_) == sorted(b.parameters_)
     for key in a.parameters_:
         np.testing.assert_array_equal(a.parameters_[key], b.parameters_[key], err_msg=key)
+
+
+# --------------------------------------------------------------------------- settings
+
+
+def course(*args, **overrides):
+    """The course's settings (:data:`skdnn.COURSE_SETTINGS`) with ``overrides``.
+
+    For the tests written when these were the estimators' defaults:
+    ``LLayerClassifier(**course((4,), max_iter=30))`` is what
+    ``LLayerClassifier((4,), max_iter=30)`` trained then. Positional values
+    are ``hidden_layer_sizes``, ``activation``, ``init``, as in the signatures.
+    """
+    from skdnn import COURSE_SETTINGS
+
+    positional = dict(zip(("hidden_layer_sizes", "activation", "init"), args))
+    return {**COURSE_SETTINGS, **positional, **overrides}
