@@ -32,6 +32,10 @@ class LLayerClassifier(ClassifierMixin, BaseLLayer):
     course's four-layer model, so ``LLayerClassifier(random_state=1)`` trains
     exactly as :func:`skdnn.engine.L_layer_model` does.
 
+    Which settings to use on your own data (scaling, solver, layers, early
+    stopping), with measured scores: the user guide's
+    :ref:`Choosing settings <choosing-settings>`.
+
     Parameters
     ----------
     hidden_layer_sizes : array-like of int, default=(20, 7, 5)
