@@ -148,6 +148,14 @@ class BaseLLayer(CallbackSupportMixin, FittedStateMixin, FittingMixin, BaseEstim
     def _weigh_samples(self, y, sample_weight, incremental):
         return sample_weight
 
+    # Fitted arrays other than parameters_ that live where the network does
+    # (its array library, device and dtype).
+    _arrays_beside_network = ()
+
+    def _scale_targets(self, Y, sample_weight, first_call):
+        """The encoded targets ``Y`` as the network trains on them."""
+        return Y
+
     # --- settings, checked once per fit ---
 
     def _layer_sizes(self):
@@ -262,6 +270,9 @@ class BaseLLayer(CallbackSupportMixin, FittedStateMixin, FittingMixin, BaseEstim
         moved = copy.deepcopy(self)
         if hasattr(moved, "parameters_"):
             moved.parameters_ = {k: converter(v) for k, v in moved.parameters_.items()}
+            for name in self._arrays_beside_network:
+                if hasattr(moved, name):
+                    setattr(moved, name, converter(getattr(moved, name)))
             optimizer = getattr(moved, "_optimizer", None)
             for state_name in getattr(optimizer, "state_names", ()):
                 state = getattr(optimizer, state_name)

@@ -71,3 +71,10 @@ def assert_same_model(a, b):
     assert sorted(a.parameters_) == sorted(b.parameters_)
     for key in a.parameters_:
         np.testing.assert_array_equal(a.parameters_[key], b.parameters_[key], err_msg=key)
+
+
+def best_validation_epoch(est):
+    """The epoch early stopping keeps: the best held-out score, then the lowest held-out loss."""
+    scores, losses = np.asarray(est.validation_scores_), np.asarray(est.validation_loss_curve_)
+    ties = np.flatnonzero(scores == scores.max())
+    return int(ties[np.argmin(losses[ties])])
