@@ -118,11 +118,11 @@ class LLayerRegressor(RegressorMixin, BaseLLayer):
     n_outputs_ : int
     out_activation_ : str
         ``"identity"``, or ``"exp"`` for ``loss="poisson"``.
-    y_offset_ : ndarray of shape (n_outputs_,)
+    y_offset_ : ndarray of shape (`n_outputs_`,)
         In the network's array library, device and dtype, as ``parameters_``.
         With ``normalize_y``: what is added to the network's output (the
         targets' mean; 0 with ``loss="poisson"``). Absent otherwise.
-    y_scale_ : ndarray of shape (n_outputs_,)
+    y_scale_ : ndarray of shape (`n_outputs_`,)
         With ``normalize_y``: what the network's output is multiplied by (the
         targets' standard deviation; their mean with ``loss="poisson"``).
         Absent otherwise.
