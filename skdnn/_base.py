@@ -169,6 +169,13 @@ class BaseLLayer(CallbackSupportMixin, FittedStateMixin, FittingMixin, BaseEstim
     def _weigh_samples(self, y, sample_weight, incremental):
         return sample_weight
 
+    # Fitted arrays other than parameters_ that live where the network does
+    # (its array library, device and dtype).
+
+    def _scale_targets(self, Y, sample_weight, first_call):
+        """The encoded targets ``Y`` as the network trains on them."""
+        return Y
+
     # --- settings, checked once per fit ---
 
     def _layer_sizes(self):

@@ -38,6 +38,10 @@ class LLayerClassifier(ClassifierMixin, BaseLLayer):
     :func:`skdnn.engine.L_layer_model` does. See the user guide's
     :ref:`choosing-settings`.
 
+    Which settings to use on your own data (scaling, solver, layers, early
+    stopping), with measured scores: the user guide's
+    :ref:`Choosing settings <choosing-settings>`.
+
     Parameters
     ----------
     hidden_layer_sizes : array-like of int, default=(100,)

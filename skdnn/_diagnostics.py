@@ -17,6 +17,11 @@ PROBE_ROWS = 1000
 # "No better than a constant" leaves a margin of 1%: a model that barely
 # beats the best constant output has learnt nothing worth keeping either.
 _CONSTANT_MARGIN = 0.99
+# A model whose outputs miss by 5% of the targets' size (their root mean
+# square, at least 1) fits them: "no better than a constant" never applies to
+# it, so that a constant target, which a constant fits with loss 0, does not
+# warn on a model that fits it.
+_FIT_RELATIVE_ERROR = 0.05
 # The loss "rose far above where it started" past this factor.
 _RISE_FACTOR = 10.0
 
@@ -40,6 +45,25 @@ def constant_loss(Y, out_activation, sample_weight=None):
     mean = np.average(Y, axis=1, weights=sample_weight)[:, None]
     return float(np.average(loss.per_example(np.broadcast_to(mean, Y.shape), Y),
                             weights=sample_weight))
+
+
+def fitted_loss(Y):
+    """The squared-error loss of outputs that miss every target by 5% of the targets' size.
+
+    Below it a model fits its targets, whatever the best constant does: the
+    floor of "no better than a constant" for a target with little or no spread.
+
+    Parameters
+    ----------
+    Y : ndarray of shape (n_outputs, m)
+        Targets, course layout.
+
+    Returns
+    -------
+    loss : float
+    """
+    size = max(float(np.sqrt(np.mean(np.square(Y)))), 1.0)
+    return 0.5 * (_FIT_RELATIVE_ERROR * size) ** 2
 
 
 def training_symptoms(loss_curve, X, Y, parameters, activations, sample_weight=None,
@@ -79,7 +103,8 @@ def training_symptoms(loss_curve, X, Y, parameters, activations, sample_weight=N
     baseline = constant_loss(Y, activations[-1], sample_weight)
     if final_loss is None and loss_curve:
         final_loss = loss_curve[-1]
-    if final_loss is not None and final_loss > _CONSTANT_MARGIN * baseline:
+    if final_loss is not None and final_loss > max(_CONSTANT_MARGIN * baseline,
+                                                   fitted_loss(Y)):
         symptoms.append(f"the final loss, {final_loss:.4g}, is no better than "
                         f"{baseline:.4g}, the loss of always predicting the mean target")
     columns = np.linspace(0, X.shape[1] - 1, min(X.shape[1], PROBE_ROWS)).astype(int)
@@ -105,7 +130,8 @@ def cures(is_regressor):
     Parameters
     ----------
     is_regressor : bool
-        Whether to suggest scaling the target too.
+        Whether to suggest scaling the target too (a regressor that does not
+        standardise it).
 
     Returns
     -------
@@ -113,7 +139,8 @@ def cures(is_regressor):
     """
     steps = ["scale X (StandardScaler in a Pipeline)"]
     if is_regressor:
-        steps.append("scale y (TransformedTargetRegressor with a StandardScaler)")
+        steps.append("scale y (normalize_y=True, or TransformedTargetRegressor with a "
+                     "StandardScaler)")
     steps += ["lower learning_rate", "try solver='adam' with batch_size=200 and "
               "learning_rate=1e-3"]
     return "Usual cures: " + "; ".join(steps) + " (see the user guide, 'Choosing settings')."

@@ -90,6 +90,11 @@ def new_network(estimator, fit_start):
                                      fit_start.random_state, fit_start.dtype)
 
 
+def move_array(array, convert):
+    """The ``move`` of an array beside the network (the regressor's target scale)."""
+    return convert(array)
+
+
 def move_network(parameters, convert):
     """The ``move`` of ``parameters_``: a new dict of the converted arrays."""
     return {name: convert(array) for name, array in parameters.items()}

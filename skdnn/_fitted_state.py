@@ -164,6 +164,30 @@ class Curve:
         return arrays.take(name, (length,), (np.dtype(np.float64),)).tolist()
 
 
+class PerOutput:
+    """One finite float per output, in the network's dtype (positive with ``positive``);
+    absent when unused."""
+
+    optional = True
+
+    def __init__(self, positive=False):
+        self.positive = positive
+
+    def dump(self, value, name, arrays, estimator):
+        arrays[name] = engine.to_numpy(value)
+        return len(arrays[name])
+
+    def load(self, stored, name, arrays, estimator):
+        n_outputs = estimator.n_outputs_
+        if stored != n_outputs or isinstance(stored, bool):
+            raise ValueError(f"the length of {name} must be n_outputs_={n_outputs}, "
+                             f"got {_short(stored)}")
+        values = arrays.take(name, (n_outputs,), (estimator.parameters_["W1"].dtype,))
+        if self.positive and not (values > 0).all():
+            raise ValueError(f"{name} must be positive")
+        return values
+
+
 class FeatureNames:
     """``feature_names_in_``: absent, or ``n_features_in_`` strings (an object array)."""
 
@@ -354,7 +378,7 @@ class FittedStateMixin(FittedEntriesMixin):
 
     # Constructor parameters added after model files were first written, with
     # the value that reproduces what a file without them was trained with.
-    _parameters_added_later = {"decay_interval": 1}
+    _parameters_added_later = {"decay_interval": 1, "normalize_y": False}
 
     # Loaded in this order: a kind may use the attributes above it. An entry
     # without a start is set while the data are checked and encoded.

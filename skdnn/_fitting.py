@@ -26,7 +26,8 @@ from ._fit_monitor import FitMonitor, run_fit
 from ._fitted_entries import FitStart
 from ._lbfgs import minimize_lbfgs
 from ._same_model import check_same_network, check_same_outputs, continues, follow_settings
-from ._stopping import TrainingDiverged, count_no_improvement, held_out_size, split_validation
+from ._stopping import (HeldOutRecord, TrainingDiverged, count_no_improvement, held_out_size,
+                        split_validation)
 from ._warnings import user_stacklevel
 
 
@@ -76,6 +77,7 @@ class FittingMixin:
         if not first_call:
             check_same_outputs(self, Y.shape[1], incremental)
         sample_weight = self._weigh_samples(y, sample_weight, incremental)
+        Y = self._scale_targets(Y, sample_weight, first_call)
         xp, device, on_numpy = namespace_and_device(X)
         host_dtype = X.dtype if on_numpy else engine.to_numpy(X[:1, :1]).dtype
         Y = Y.astype(host_dtype, copy=False)
@@ -140,6 +142,8 @@ class FittingMixin:
     def _epoch_loop(self, X, Y, activations, dropout, sample_weight, validation, n_epochs,
                     monitor):
         workspace = engine.workspace_for(X)
+        record = None if validation is None else HeldOutRecord(
+            self.validation_scores_, self.validation_loss_curve_, self.best_validation_score_)
         for _ in range(n_epochs):
             self._optimizer.learning_rate = _schedules.epoch_learning_rate(
                 self.learning_rate, self.decay_rate, self.schedule, self.power_t, self.n_iter_,
@@ -156,7 +160,7 @@ class FittingMixin:
                         np.isfinite(to_host(p)).all() for p in self.parameters_.values()):
                     raise TrainingDiverged(self._divergence_message(
                         "The parameters became non-finite"))
-                is_best = self._after_epoch(cost, validation, activations)
+                is_best = self._after_epoch(cost, validation, activations, record)
             except TrainingDiverged as exc:
                 if monitor.best_parameters is None:
                     raise
@@ -256,8 +260,12 @@ class FittingMixin:
     def _stopping_enabled(self):
         return self.tol is not None or self.early_stopping
 
-    def _after_epoch(self, cost, validation, activations):
-        """Record the held-out scores, count patience; return whether this epoch is the best."""
+    def _after_epoch(self, cost, validation, activations, record):
+        """Record the held-out scores, count patience; return whether this epoch is the best.
+
+        ``record`` is the :class:`~skdnn._stopping.HeldOutRecord` of this fit
+        (None without a held-out set).
+        """
         tol = self.tol or 0.0
         if validation is None:
             self._no_improvement_count, best, _ = count_no_improvement(
@@ -271,14 +279,16 @@ class FittingMixin:
             raise TrainingDiverged(self._divergence_message(
                 "The outputs on the validation set became non-finite"))
         loss = engine.LOSSES[engine.LOSS_OF_OUTPUT[activations[-1]]]
-        self.validation_loss_curve_.append(float(np.mean(loss.per_example(outputs.T, Y_val.T))))
+        validation_loss = float(np.mean(loss.per_example(outputs.T, Y_val.T)))
         score = float(self._score_outputs(outputs, y_val))
         if not np.isfinite(score):
             raise TrainingDiverged(self._divergence_message(f"The validation score became {score}"))
+        self.validation_loss_curve_.append(validation_loss)
         self.validation_scores_.append(score)
         self.best_loss_ = min(cost, self.best_loss_)  # once the epoch is known to be finite
-        self._no_improvement_count, self.best_validation_score_, is_best = count_no_improvement(
-            self._no_improvement_count, self.best_validation_score_, score, tol)
+        self._no_improvement_count, is_best = record.update(
+            self._no_improvement_count, score, validation_loss, tol)
+        self.best_validation_score_ = record.best_score
         return is_best
 
     def _warn_symptoms(self, X, Y, activations, sample_weight, first_epoch, log):
@@ -291,7 +301,8 @@ class FittingMixin:
             return
         message = f"{type(self).__name__}: " + "; ".join([*symptoms, *log.notes]) + "."
         if symptoms:
-            message += " " + _diagnostics.cures(not is_classifier(self))
+            message += " " + _diagnostics.cures(not is_classifier(self)
+                                                and not getattr(self, "normalize_y", False))
         warnings.warn(message, ConvergenceWarning, stacklevel=user_stacklevel())
 
     # --- predicting ---

@@ -8,9 +8,12 @@ from sklearn.utils._param_validation import StrOptions
 from sklearn.utils.metaestimators import available_if
 
 from . import engine
+from ._array_api import to_host
 from ._base import BaseLLayer
 from ._sklearn_names import stochastic_solver
-from ._fitted_state import Choice, Fitted
+from ._fitted_entries import move_array
+from ._fitted_state import Choice, Fitted, PerOutput
+from ._target_scaling import fit_target_scale, scale_targets, unscale_outputs
 
 
 class LLayerRegressor(RegressorMixin, BaseLLayer):
@@ -22,6 +25,12 @@ class LLayerRegressor(RegressorMixin, BaseLLayer):
     exp output layer and half the Poisson deviance
     ``(1/m) sum_i sum_k y log(y / f) - y + f``. Single- and multi-output
     targets; :meth:`score` is the coefficient of determination R².
+    The targets are standardised inside the estimator (``normalize_y``), so
+    ``y`` may come as loaded.
+
+    Which settings to use on your own data (scaling, solver, layers, early
+    stopping), with measured scores: the user guide's
+    :ref:`Choosing settings <choosing-settings>`.
 
     The defaults are scikit-learn's ``MLPRegressor``'s (one hidden layer of
     100 units, adam at 1e-3 on mini-batches of ``min(200, n_samples)``, at
@@ -77,6 +86,21 @@ class LLayerRegressor(RegressorMixin, BaseLLayer):
         ``"poisson"`` (for counts and rates: ``y`` must be non-negative)
         predicts ``exp`` of the last layer's pre-activation, so always
         positive.
+    normalize_y : bool, default=True
+        Train on standardised targets and map the predictions back, so that
+        a target as loaded (diabetes' 25 to 346, prices, counts) trains as
+        well as a scaled one: ``predict`` returns
+        ``y_offset_ + y_scale_ * output``. The offset and scale are each
+        output's mean and standard deviation (weighted by ``sample_weight``,
+        as the loss is), taken at the first ``fit`` or ``partial_fit`` and
+        kept by ``warm_start`` and further ``partial_fit`` calls. With
+        ``loss="poisson"`` the targets are only divided by their mean
+        (offset 0), so that they stay non-negative. ``loss_curve_``,
+        ``best_loss_`` and ``validation_loss_curve_`` are then losses on the
+        standardised scale (for a single-output squared error, multiply by
+        ``y_scale_**2`` for the target's units); ``validation_scores_`` (R²)
+        is the same on both scales. ``False`` trains on ``y`` as given (the
+        behaviour of model files saved before this parameter existed).
     warm_start : bool, default=False
     random_state : int, RandomState instance or None, default=None
     verbose : int, default=0
@@ -107,6 +131,14 @@ class LLayerRegressor(RegressorMixin, BaseLLayer):
     n_outputs_ : int
     out_activation_ : str
         ``"identity"``, or ``"exp"`` for ``loss="poisson"``.
+    y_offset_ : ndarray of shape (`n_outputs_`,)
+        In the network's array library, device and dtype, as ``parameters_``.
+        With ``normalize_y``: what is added to the network's output (the
+        targets' mean; 0 with ``loss="poisson"``). Absent otherwise.
+    y_scale_ : ndarray of shape (`n_outputs_`,)
+        With ``normalize_y``: what the network's output is multiplied by (the
+        targets' standard deviation; their mean with ``loss="poisson"``).
+        Absent otherwise.
     n_features_in_ : int
     feature_names_in_ : ndarray of shape (`n_features_in_`,)
 
@@ -127,7 +159,8 @@ class LLayerRegressor(RegressorMixin, BaseLLayer):
     """
 
     _parameter_constraints = {**BaseLLayer._parameter_constraints,
-                              "loss": [StrOptions({"squared_error", "poisson"})]}
+                              "loss": [StrOptions({"squared_error", "poisson"})],
+                              "normalize_y": ["boolean"]}
 
     def __init__(self, hidden_layer_sizes=(100,), activation="relu", init="glorot_uniform", *,
                  solver="adam", learning_rate=0.001, max_iter=200, max_fun=15000,
@@ -135,8 +168,8 @@ class LLayerRegressor(RegressorMixin, BaseLLayer):
                  power_t=0.5, alpha=0.0001, dropout=0.0, momentum=0.9, nesterovs_momentum=False,
                  beta_1=0.9, beta_2=0.999, epsilon=1e-8, tol=0.0001,
                  n_iter_no_change=10, early_stopping=False, validation_fraction=0.1,
-                 loss="squared_error", warm_start=False, random_state=None, verbose=0,
-                 decay_interval=1):
+                 loss="squared_error", normalize_y=True, warm_start=False, random_state=None,
+                 verbose=0, decay_interval=1):
         super().__init__(
             hidden_layer_sizes, activation, init, solver=solver, learning_rate=learning_rate,
             max_iter=max_iter, max_fun=max_fun, batch_size=batch_size, shuffle=shuffle,
@@ -148,6 +181,7 @@ class LLayerRegressor(RegressorMixin, BaseLLayer):
             warm_start=warm_start, random_state=random_state, verbose=verbose,
             decay_interval=decay_interval)
         self.loss = loss
+        self.normalize_y = normalize_y
 
     def fit(self, X, y, sample_weight=None):
         """Fit the network to ``X`` and ``y``.
@@ -202,11 +236,35 @@ class LLayerRegressor(RegressorMixin, BaseLLayer):
                              f"y has {np.sum(y < 0)} negative value(s).")
         return y.reshape(y.shape[0], -1), self._out_activation()
 
+    def _scale_targets(self, Y, sample_weight, first_call):
+        """The training targets: standardised with ``normalize_y``, the scale fixed at the
+        first call."""
+        if first_call:
+            for name in ("y_offset_", "y_scale_"):
+                vars(self).pop(name, None)
+            if self.normalize_y:
+                self.y_offset_, self.y_scale_ = fit_target_scale(
+                    Y, sample_weight, centre=self.loss != "poisson")
+        elif self.normalize_y != hasattr(self, "y_scale_"):
+            raise ValueError(f"normalize_y={self.normalize_y} differs from the setting this "
+                             "model was fit with: refit with warm_start=False (partial_fit "
+                             "cannot change it either).")
+        if not self.normalize_y:
+            return Y
+        return scale_targets(Y, to_host(self.y_offset_), to_host(self.y_scale_))
+
+    def _unscale(self, outputs):
+        """The network's outputs in the target's units."""
+        if not hasattr(self, "y_scale_"):
+            return outputs
+        return unscale_outputs(outputs, self.y_offset_, self.y_scale_)
+
     def _out_activation(self):
         # The engine pairs each loss with its output activation.
         return engine.LOSSES[self.loss].output_activation
 
     def _score_outputs(self, outputs, y):
+        outputs = self._unscale(outputs)
         return r2_score(y, outputs.ravel() if self._y_ndim == 1 else outputs)
 
     def predict(self, X):
@@ -220,7 +278,7 @@ class LLayerRegressor(RegressorMixin, BaseLLayer):
         -------
         y : ndarray of shape (n_samples,) or (n_samples, n_outputs)
         """
-        Y = self._forward(X, "predict")
+        Y = self._unscale(self._forward(X, "predict"))
         return engine.get_namespace(Y).reshape(Y, (-1,)) if self._y_ndim == 1 else Y
 
     def __sklearn_tags__(self):
@@ -230,8 +288,10 @@ class LLayerRegressor(RegressorMixin, BaseLLayer):
 
     # --- the targets' fitted state, for model files (see skdnn._fitted_state) ---
 
-    # Set from y by _encode_targets.
-    _fitted_schema = {**BaseLLayer._fitted_schema, "_y_ndim": Fitted(Choice(1, 2))}
+    # _y_ndim is set from y by _encode_targets, the scale by _scale_targets.
+    _fitted_schema = {**BaseLLayer._fitted_schema, "_y_ndim": Fitted(Choice(1, 2)),
+                      "y_offset_": Fitted(PerOutput(), move=move_array),
+                      "y_scale_": Fitted(PerOutput(positive=True), move=move_array)}
 
     def _check_fitted_targets(self):
         expected = self._out_activation()
@@ -239,3 +299,8 @@ class LLayerRegressor(RegressorMixin, BaseLLayer):
             raise ValueError(f"a regressor of {self._y_ndim}-D targets and loss={self.loss!r} "
                              f"has {expected} outputs (one for 1-D targets), not "
                              f"{self.n_outputs_} {self.out_activation_}")
+        if self.normalize_y != hasattr(self, "y_offset_") or \
+                self.normalize_y != hasattr(self, "y_scale_"):
+            raise ValueError(f"a regressor with normalize_y={self.normalize_y} has "
+                             f"{'both' if self.normalize_y else 'neither'} y_offset_ and "
+                             "y_scale_")

@@ -24,7 +24,9 @@ scikit-learn's classifiers and regressors:
   skl2onnx's ``ZipMap`` unless ``options={"zipmap": False}``; with
   ``options={"nocl": True}`` the labels are the class indices.
 - regressor: ``variable`` of shape ``(n_samples, n_outputs_)``, so (n_samples, 1)
-  for a single output, as for scikit-learn's regressors.
+  for a single output, as for scikit-learn's regressors; with ``normalize_y``
+  the graph maps the network's output back to the target's units (``Mul`` by
+  ``y_scale_``, ``Add`` of ``y_offset_``).
 """
 
 import numpy as np
@@ -293,7 +295,8 @@ def convert_llayer_regressor(scope, operator, container):
     """skl2onnx converter of :class:`~skdnn.LLayerRegressor`.
 
     Writes ``operator.outputs[0]``, the predictions of shape
-    ``(n_samples, n_outputs_)``.
+    ``(n_samples, n_outputs_)``; with ``normalize_y``, the network's output
+    times ``y_scale_`` plus ``y_offset_``, as ``predict`` computes them.
 
     Parameters
     ----------
@@ -304,7 +307,17 @@ def convert_llayer_regressor(scope, operator, container):
     container : skl2onnx.common._container.ModelComponentContainer
         Receives the nodes and initializers.
     """
+    est = operator.raw_operator
     Y = _forward_pass(scope, operator, container)
+    if hasattr(est, "y_scale_"):  # normalize_y: the network predicts the standardised target
+        proto_dtype = _graph_dtype(operator)
+        dtype = _NUMPY_DTYPES[proto_dtype]
+        scale = _add_constant(scope, container, "y_scale", proto_dtype,
+                              est.y_scale_.astype(dtype)[None, :])
+        offset = _add_constant(scope, container, "y_offset", proto_dtype,
+                               est.y_offset_.astype(dtype)[None, :])
+        Y = _add_node(scope, container, "Mul", [Y, scale], "scaled_Y")
+        Y = _add_node(scope, container, "Add", [Y, offset], "Y")
     container.add_node("Identity", [Y], operator.outputs[0].full_name,
                        name=scope.get_unique_operator_name("Id"))
 

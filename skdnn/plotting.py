@@ -13,6 +13,7 @@ from numbers import Integral, Real
 import numpy as np
 from scipy import sparse
 from sklearn.base import is_classifier
+from sklearn.pipeline import Pipeline
 from sklearn.utils.validation import check_is_fitted, column_or_1d
 
 __all__ = ["LossCurveDisplay", "MisclassifiedImagesDisplay"]
@@ -30,7 +31,7 @@ def _import_pyplot():
 # The twin axes of the validation scores is found again by this label, so that every
 # display drawn on the same axes puts its scores on one shared right-hand scale.
 _VALIDATION_AXES_LABEL = "skdnn validation score"
-# Room between the right-hand decorations and the legend, in inches.
+# Room between the x axis's decorations and the legend, in inches.
 _LEGEND_PAD = 0.1
 
 
@@ -42,8 +43,8 @@ class LossCurveDisplay:
     the training cost, and the validation score of every epoch dotted on a
     second y axis on the right. Each display draws its curves in one colour,
     so that several displays (several models) can share an axes: the legend,
-    placed to the right outside the axes so that it never hides a curve,
-    lists the curves of all of them.
+    placed below the axes so that it never hides a curve and leaves the axes
+    the figure's width, lists the curves of all of them.
 
     Parameters
     ----------
@@ -80,7 +81,7 @@ class LossCurveDisplay:
 
     Notes
     -----
-    The legend lies outside the axes, to the right. A figure made by the
+    The legend lies outside the axes, below them. A figure made by the
     display uses matplotlib's constrained layout, which makes room for it;
     on a figure of your own, use ``layout="constrained"`` or save with
     ``bbox_inches="tight"`` so that it is not cut off.
@@ -147,7 +148,7 @@ class LossCurveDisplay:
             (self.validation_line_,) = self.validation_ax_.plot(
                 np.arange(len(scores)), scores, color=color, linestyle=":",
                 label=_label(name, "validation score"))
-        _legend_beside(ax, _validation_axes(ax), named=name is not None)
+        _legend_below(ax, _validation_axes(ax), named=name is not None)
         self.ax_ = ax
         self.figure_ = ax.figure
         return self
@@ -158,10 +159,10 @@ class LossCurveDisplay:
 
         Parameters
         ----------
-        estimator : LLayerClassifier or LLayerRegressor
+        estimator : LLayerClassifier, LLayerRegressor or Pipeline
             A fitted estimator with ``loss_curve_`` (and ``validation_scores_``
             and ``validation_loss_curve_`` when it was fitted with
-            ``early_stopping``).
+            ``early_stopping``), or a fitted pipeline that ends with one.
         ax : matplotlib.axes.Axes, default=None
             Axes to draw on; a new figure when None.
         name : str, default=None
@@ -173,6 +174,9 @@ class LossCurveDisplay:
         -------
         display : LossCurveDisplay
         """
+        if isinstance(estimator, Pipeline):
+            # As scikit-learn's displays take a pipeline: the curves are its network's.
+            estimator = estimator[-1]
         check_is_fitted(estimator)
         learning_rate = getattr(estimator, "learning_rate", None)
         if getattr(estimator, "solver", None) == "lbfgs" or not isinstance(learning_rate, Real):
@@ -205,28 +209,30 @@ def _validation_axes(ax, create=False):
     return validation_ax
 
 
-def _legend_beside(ax, validation_ax, named):
-    """Put one legend of every labelled line of ``ax`` and its twin to the right of both.
+def _legend_below(ax, validation_ax, named):
+    """Put one legend of every labelled line of ``ax`` and its twin below both.
 
-    Outside the axes no curve can be under the legend. The offset clears the
-    twin's tick labels and y label, measured now: their width does not depend
-    on where the axes end up in the figure.
+    Outside the axes no curve can be under the legend, and below them it
+    takes the figure's height rather than half its width: the axes keep the
+    figure's width. The offset clears the x tick labels and the x label,
+    measured now: their height does not depend on where the axes end up in
+    the figure.
     """
     from matplotlib.transforms import ScaledTranslation
 
     handles, labels = ax.get_legend_handles_labels()
-    right = ax.bbox.x1
     if validation_ax is not None:
         more_handles, more_labels = validation_ax.get_legend_handles_labels()
         handles, labels = handles + more_handles, labels + more_labels
-        right = max(right, validation_ax.yaxis.get_tightbbox().x1)
     if not named and len(handles) < 2:
         return
     figure = ax.figure
-    beside = ScaledTranslation((right - ax.bbox.x1) / figure.dpi + _LEGEND_PAD, 0,
-                               figure.dpi_scale_trans)
-    ax.legend(handles, labels, loc="upper left", bbox_to_anchor=(1, 1),
-              bbox_transform=ax.transAxes + beside, borderaxespad=0)
+    bottom = min(ax.bbox.y0, ax.xaxis.get_tightbbox().y0)
+    below = ScaledTranslation(0, (bottom - ax.bbox.y0) / figure.dpi - _LEGEND_PAD,
+                              figure.dpi_scale_trans)
+    ax.legend(handles, labels, loc="upper center", bbox_to_anchor=(0.5, 0),
+              bbox_transform=ax.transAxes + below, borderaxespad=0,
+              ncols=2 if len(handles) > 1 else 1, fontsize="small")
 
 
 class MisclassifiedImagesDisplay:

@@ -7,11 +7,14 @@ import warnings
 
 import numpy as np
 import pytest
+from numpy.testing import assert_allclose
+from sklearn.compose import TransformedTargetRegressor
 from sklearn.datasets import load_breast_cancer, load_diabetes, make_moons, make_regression
 from sklearn.exceptions import ConvergenceWarning, NotFittedError
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 from sklearn.utils.validation import check_is_fitted
+from training_helpers import best_validation_epoch
 
 from skdnn import COURSE_SETTINGS, LLayerClassifier, LLayerRegressor, engine
 from training_helpers import course
@@ -60,11 +63,28 @@ def fitted_state(estimator):
 def test_dead_regressor_on_raw_targets_warns_with_the_cure():
     X, y = load_diabetes(return_X_y=True)
     model = make_pipeline(StandardScaler(), LLayerRegressor(**course(max_iter=300,
-                                                                     random_state=0)))
+                                                                     normalize_y=False, random_state=0)))
     messages = fit_recording(model, X, y)
     assert len(messages) == 1
     assert "no better than" in messages[0] and "inactive" in messages[0]
+    assert "normalize_y=True" in messages[0]
     assert "TransformedTargetRegressor" in messages[0] and "StandardScaler" in messages[0]
+
+
+def test_raw_targets_train_with_normalize_y():
+    # The same fit as above with normalize_y (the default) learns the target,
+    # as the same network does on the target standardised outside.
+    X, y = load_diabetes(return_X_y=True)
+    model = make_pipeline(StandardScaler(), LLayerRegressor(max_iter=300, random_state=0))
+    messages = fit_recording(model, X, y)
+    assert not any("no better than" in m or "inactive" in m for m in messages)
+    outside = TransformedTargetRegressor(
+        make_pipeline(StandardScaler(), LLayerRegressor(max_iter=300, normalize_y=False,
+                                                        random_state=0)),
+        transformer=StandardScaler())
+    fit_recording(outside, X, y)
+    assert_allclose(model.predict(X), outside.predict(X), rtol=1e-9)
+    assert model.score(X, y) > 0.15
 
 
 def test_dead_classifier_warns():
@@ -194,7 +214,7 @@ def test_divergence_after_validated_epochs_keeps_the_best_model(monkeypatch):
     # The kept model is the best of the seven good epochs, which a 7-epoch fit ends with.
     seven = LLayerRegressor(**course(max_iter=7, **common)).fit(X, y)
     assert reg.n_iter_ == 7 and reg.validation_scores_ == seven.validation_scores_
-    best = int(np.argmax(seven.validation_scores_))
+    best = best_validation_epoch(seven)
     assert best == 6  # adam keeps improving here, so the best is the last good epoch
     for name, W in seven.parameters_.items():
         np.testing.assert_array_equal(reg.parameters_[name], W)
@@ -435,3 +455,23 @@ def test_demo_says_where_it_looked_for_the_images(tmp_path, monkeypatch):
     monkeypatch.setenv("SKDNN_DATA", str(tmp_path))
     name = load_demo_data()[0]
     assert "digits" in name and str(tmp_path) in name
+
+
+@pytest.mark.parametrize("constant, normalize_y", [(0.0, True), (1.0, False), (5.0, False),
+                                                   (5.0, True)])
+def test_a_constant_target_that_the_model_fits_does_not_warn(constant, normalize_y):
+    # The best constant has loss 0 here: a model whose outputs miss the target
+    # by a few percent (root mean square) is not "no better than a constant".
+    X = np.random.RandomState(0).randn(100, 3)
+    reg = LLayerRegressor((10,), solver="adam", learning_rate=1e-2, max_iter=300,
+                          normalize_y=normalize_y, random_state=0)
+    assert fit_recording(reg, X, np.full(100, constant)) == []
+    assert_allclose(reg.predict(X), constant, atol=0.7)
+
+
+def test_a_constant_target_that_the_model_misses_warns():
+    X = np.random.RandomState(0).randn(100, 3)
+    reg = LLayerRegressor((10,), solver="adam", learning_rate=1e-2, max_iter=300,
+                          normalize_y=False, random_state=0)
+    messages = fit_recording(reg, X, np.full(100, 300.0))
+    assert len(messages) == 1 and "no better than 0" in messages[0]

@@ -64,7 +64,7 @@ def test_warm_start_follows_a_changed_solver(first, then):
     X, y = regression(30)
     reg = LLayerRegressor(**course((4,), solver=first, learning_rate=0.05, max_iter=3,
                                    warm_start=True,
-                          random_state=0))
+                          normalize_y=False, random_state=0))
     fit_quietly(reg, X, y)
     start = {k: v.copy() for k, v in reg.parameters_.items()}
     reg.set_params(solver=then).fit(X, y)
@@ -98,7 +98,7 @@ def test_warm_start_on_float32_data_casts_the_optimiser_state(solver):
     X, y = regression(30)
     reg = LLayerRegressor(**course((4,), solver=solver, learning_rate=0.05, max_iter=2,
                                    warm_start=True,
-                          batch_size=8, shuffle=False, random_state=0)).fit(X, y)
+                          batch_size=8, shuffle=False, normalize_y=False, random_state=0)).fit(X, y)
     start = {k: v.astype(np.float32) for k, v in reg.parameters_.items()}
     optimizer = copy.deepcopy(reg._optimizer)
     engine.cast_state(optimizer, np.float32)

@@ -6,8 +6,10 @@ import warnings
 
 import numpy as np
 import pytest
-from sklearn.datasets import make_classification
+from sklearn.datasets import make_classification, make_moons
 from sklearn.exceptions import ConvergenceWarning, NotFittedError
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
 
 from skdnn import LLayerClassifier, LLayerRegressor
 from skdnn.plotting import LossCurveDisplay, MisclassifiedImagesDisplay
@@ -222,12 +224,25 @@ def test_legend_hides_no_curve(own_axes, early_stopped_pair, tmp_path):
     assert len(lines) == 6 and len(legend_texts(display.ax_)) == 6
     for line in lines:
         assert not overlaps(legend, line.get_window_extent(renderer)), line.get_label()
-    # Outside both axes, clear of the scores' tick labels, and inside the saved figure.
+    # Outside both axes, clear of the tick labels, and inside the saved figure.
     assert not overlaps(legend, display.ax_.bbox)
     assert not overlaps(legend, display.validation_ax_.yaxis.get_tightbbox(renderer))
+    assert not overlaps(legend, display.ax_.xaxis.get_tightbbox(renderer))
     figure_box = display.figure_.bbox
     assert figure_box.x0 <= legend.x0 and legend.x1 <= figure_box.x1
     assert figure_box.y0 <= legend.y0 and legend.y1 <= figure_box.y1
+    # The axes come first: at the default figure size the six entries leave
+    # them most of the width (beside the axes, the legend took half of it).
+    assert display.ax_.bbox.width > 0.75 * figure_box.width
+
+
+def test_loss_curve_of_a_pipeline_is_its_last_step():
+    X, y = make_moons(60, noise=0.2, random_state=0)
+    pipe = make_pipeline(StandardScaler(), LLayerClassifier((4,), max_iter=20,
+                                                            random_state=0)).fit(X, y)
+    display = LossCurveDisplay.from_estimator(pipe)
+    np.testing.assert_array_equal(display.line_.get_ydata(), pipe[-1].loss_curve_)
+    assert legend_texts(display.ax_) == ["LLayerClassifier training cost"]
 
 
 # --- MisclassifiedImagesDisplay ---

@@ -88,3 +88,10 @@ def course(*args, **overrides):
 
     positional = dict(zip(("hidden_layer_sizes", "activation", "init"), args))
     return {**COURSE_SETTINGS, **positional, **overrides}
+
+
+def best_validation_epoch(est):
+    """The epoch early stopping keeps: the best held-out score, then the lowest held-out loss."""
+    scores, losses = np.asarray(est.validation_scores_), np.asarray(est.validation_loss_curve_)
+    ties = np.flatnonzero(scores == scores.max())
+    return int(ties[np.argmin(losses[ties])])
