@@ -141,6 +141,6 @@ def cures(is_regressor):
     if is_regressor:
         steps.append("scale y (normalize_y=True, or TransformedTargetRegressor with a "
                      "StandardScaler)")
-    steps += ["lower learning_rate", "try solver='adam' with batch_size=200 and "
-              "learning_rate=1e-3"]
+    steps += ["lower learning_rate", "try the defaults' solver='adam' with batch_size='auto' "
+              "and learning_rate=1e-3"]
     return "Usual cures: " + "; ".join(steps) + " (see the user guide, 'Choosing settings')."
