@@ -120,6 +120,7 @@ def follow_settings(estimator, dtype, xp, device):
     # another solver or other settings does not carry over.
     if not estimator._optimizer_is_current():
         estimator._optimizer = estimator._new_optimizer()
-    estimator._move_fitted_state(lambda array: to_device(array, xp, device))
-    if estimator.parameters_["W1"].dtype != dtype:
-        estimator._move_fitted_state(lambda array: xp.astype(array, dtype))
+    # Every array of the model where X is and in its dtype (the first fit's
+    # target scale is computed in float64 on the host, for one).
+    estimator._move_fitted_state(
+        lambda array: xp.astype(to_device(array, xp, device), dtype, copy=False))

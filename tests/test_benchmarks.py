@@ -218,7 +218,7 @@ def test_device_benchmark_runs_every_workload_on_the_cpu(device_output):
     for heading in DEVICE_SECTIONS:
         rows = ratio_rows(device_output, heading)
         assert rows and all(math.isfinite(number(value)) for _, value, *_ in rows), heading
-        assert all(result in {"PASS", "MISS"} for *_, result in rows), heading
+        assert all(result in {"no verdict", "info"} for *_, result in rows), heading  # quick
     assert not any(heading in device_output for heading in SECTIONS.values())
 
 

@@ -231,7 +231,7 @@ def test_bad_hyperparameters_named(binary_data):
     X, y = binary_data
     for params, name in (({"hidden_layer_sizes": (3, 0)}, "hidden_layer_sizes"),
                          ({"learning_rate": -1.0}, "learning_rate"),
-                         ({"init": "zeros"}, "init"),
+                         ({"init": "ones"}, "init"),
                          ({"activation": ["relu", "tanh"]}, "activation")):
         with pytest.raises(ValueError, match=name):
             LLayerClassifier(**course(**{**FAST, **params})).fit(X, y)

@@ -19,6 +19,7 @@ import sklearn.datasets
 
 from skdnn import LLayerClassifier
 from skdnn.engine.course2 import initialization, optimization
+from training_helpers import course
 
 # Initialization, 2021: "Cost after iteration i" every 1000 iterations.
 HE_COSTS = [0.8830537463419761, 0.6879825919728063, 0.6751286264523372, 0.6526117768893807,
@@ -126,8 +127,8 @@ def test_optimization_model(name, capsys):
     pytest.param("random", marks=pytest.mark.slow)])
 def test_initialization_through_the_estimator(init):
     train_X, train_Y, test_X, test_Y = circles()
-    clf = LLayerClassifier((10, 5), init=init, learning_rate=0.01, max_iter=15000,
-                           random_state=3)
+    clf = LLayerClassifier(**course((10, 5), init=init, learning_rate=0.01, max_iter=15000,
+                                    random_state=3))
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         clf.fit(train_X, train_Y)
@@ -144,8 +145,8 @@ def test_initialization_through_the_estimator(init):
 def test_optimization_through_the_estimator(name):
     _, settings, costs, accuracy = OPTIMIZATION_RUNS[name]
     X, y = moons()
-    clf = LLayerClassifier((5, 2), init="he", batch_size=64, max_iter=5000, random_state=3,
-                           **settings).fit(X, y)
+    clf = LLayerClassifier(**course((5, 2), init="he", batch_size=64, max_iter=5000,
+                                    random_state=3, **settings)).fit(X, y)
     # The estimator draws its own mini-batch order (and, with a decay, lowers
     # the step size from the epoch it decays in, where the notebook lowers it
     # one epoch later): costs close, not equal.

@@ -463,15 +463,15 @@ def test_a_constant_target_that_the_model_fits_does_not_warn(constant, normalize
     # The best constant has loss 0 here: a model whose outputs miss the target
     # by a few percent (root mean square) is not "no better than a constant".
     X = np.random.RandomState(0).randn(100, 3)
-    reg = LLayerRegressor((10,), solver="adam", learning_rate=1e-2, max_iter=300,
-                          normalize_y=normalize_y, random_state=0)
+    reg = LLayerRegressor(**course((10,), solver="adam", learning_rate=1e-2, max_iter=300,
+                                   normalize_y=normalize_y, random_state=0))
     assert fit_recording(reg, X, np.full(100, constant)) == []
     assert_allclose(reg.predict(X), constant, atol=0.7)
 
 
 def test_a_constant_target_that_the_model_misses_warns():
     X = np.random.RandomState(0).randn(100, 3)
-    reg = LLayerRegressor((10,), solver="adam", learning_rate=1e-2, max_iter=300,
-                          normalize_y=False, random_state=0)
+    reg = LLayerRegressor(**course((10,), solver="adam", learning_rate=1e-2, max_iter=300,
+                                   normalize_y=False, random_state=0))
     messages = fit_recording(reg, X, np.full(100, 300.0))
     assert len(messages) == 1 and "no better than 0" in messages[0]
