@@ -27,7 +27,7 @@ from ._fitted_entries import FitStart
 from ._lbfgs import minimize_lbfgs
 from ._same_model import check_same_network, check_same_outputs, continues, follow_settings
 from ._stopping import TrainingDiverged, count_no_improvement, held_out_size, split_validation
-from ._validation_data import Validation, check_validation_data, validation_score
+from ._validation_data import check_validation_data, validation_score
 from ._warnings import user_stacklevel
 
 
@@ -90,14 +90,12 @@ class FittingMixin:
             self._initialize(X.shape[1], Y.shape[1], out_activation, host_dtype,
                              validating=hold_out or given is not None)
         follow_settings(self, X.dtype, xp, device, validating=hold_out or given is not None)
-        validation = None
-        if given is not None:
-            validation = given._replace(Y=given.Y.astype(host_dtype, copy=False))
+        validation = (None if given is None
+                      else given._replace(Y=given.Y.astype(host_dtype, copy=False)))
         if hold_out:
-            X, Y, y, sample_weight, held = split_validation(
+            X, Y, y, sample_weight, validation = split_validation(
                 X, Y, y, sample_weight, n_held_out, self.validation_fraction,
                 stratify=is_classifier(self) and np.ndim(y) == 1, random_state=self._random_state)
-            validation = Validation(*held)
         Y_host = Y
         if not on_numpy:  # the targets and weights move once, the validation rows stay
             Y, sample_weight = to_device(Y, xp, device), to_device(sample_weight, xp, device)

@@ -21,7 +21,7 @@ from sklearn.metrics import check_scoring
 from sklearn.utils.validation import (_check_sample_weight, _check_y, check_consistent_length,
                                       validate_data)
 
-from ._array_api import to_host
+from ._array_api import namespace_and_device, to_device, to_host
 
 __all__ = ["Validation", "check_validation_data", "validation_score"]
 
@@ -76,6 +76,9 @@ def check_validation_data(estimator, X, X_val, y_val, sample_weight_val):
         raise ValueError("X_val is scored every epoch of a gradient solver; solver='lbfgs' "
                          "does not take it (as it ignores early_stopping): use another "
                          "solver, or score the fitted model on X_val.")
+    xp, device, on_numpy = namespace_and_device(X)
+    if not on_numpy:  # scored where the model is, as the held-out rows are
+        X_val = to_device(X_val, xp, device)
     try:
         X_val = validate_data(estimator, X_val, reset=False, accept_sparse=["csr", "csc"],
                               dtype=X.dtype)

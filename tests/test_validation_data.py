@@ -244,3 +244,16 @@ def test_model_files_keep_scoring_and_refuse_a_callable(data, tmp_path):
                                          "cannot hold"):
         save_model(clf, tmp_path / "callable.skdnn")
     assert not (tmp_path / "callable.skdnn").exists()
+
+
+@pytest.mark.parametrize("x_val_library", ["numpy", "array_api_strict"])
+def test_X_val_is_scored_where_the_model_is(data, x_val_library):
+    xps = pytest.importorskip("array_api_strict")
+    X, y, X_val, y_val = data
+    reference = LLayerClassifier(**SETTINGS).fit(X, y, X_val=X_val, y_val=y_val)
+    given = X_val if x_val_library == "numpy" else xps.asarray(X_val)
+    with sklearn.config_context(array_api_dispatch=True):
+        clf = LLayerClassifier(**SETTINGS).fit(xps.asarray(X), y, X_val=given, y_val=y_val)
+    np.testing.assert_allclose(clf.validation_loss_curve_, reference.validation_loss_curve_,
+                               rtol=1e-12)
+    assert clf.validation_scores_ == reference.validation_scores_
