@@ -257,3 +257,13 @@ def test_X_val_is_scored_where_the_model_is(data, x_val_library):
     np.testing.assert_allclose(clf.validation_loss_curve_, reference.validation_loss_curve_,
                                rtol=1e-12)
     assert clf.validation_scores_ == reference.validation_scores_
+
+
+def test_a_model_file_from_before_scoring_loads_with_scoring_none(data, tmp_path):
+    from model_file_helpers import rewrite
+
+    X, y, _, _ = data
+    path = tmp_path / "old.skdnn"
+    save_model(LLayerClassifier(**SETTINGS).fit(X, y), path)
+    rewrite(path, lambda metadata, hyper, state, tensors: hyper.pop("scoring"))
+    assert load_model(path).scoring is None
