@@ -161,7 +161,7 @@ class LossCurveDisplay:
         estimator : LLayerClassifier or LLayerRegressor
             A fitted estimator with ``loss_curve_`` (and ``validation_scores_``
             and ``validation_loss_curve_`` when it was fitted with
-            ``early_stopping``).
+            ``early_stopping`` or ``X_val``).
         ax : matplotlib.axes.Axes, default=None
             Axes to draw on; a new figure when None.
         name : str, default=None
