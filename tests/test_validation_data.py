@@ -116,10 +116,11 @@ def test_scoring_takes_a_plain_callable(data):
         seen.append(len(y_scored))
         return -estimator.n_iter_  # a score that is best at the first epoch
 
-    clf = LLayerClassifier(**dict(SETTINGS, early_stopping=True, tol=0.0, n_iter_no_change=2),
+    clf = LLayerClassifier(**dict(SETTINGS, early_stopping=True, max_iter=4),
                            scoring=scorer).fit(X, y, X_val=X_val, y_val=y_val)
-    assert seen == [100] * clf.n_iter_ and clf.n_iter_ == 4
+    assert seen == [100] * 4
     assert clf.validation_scores_ == [-1.0, -2.0, -3.0, -4.0]
+    assert clf.best_validation_score_ == -1.0
 
 
 def test_an_unknown_scoring_is_refused(data):
