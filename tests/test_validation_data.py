@@ -116,8 +116,9 @@ def test_scoring_takes_a_plain_callable(data):
         seen.append(len(y_scored))
         return -estimator.n_iter_  # a score that is best at the first epoch
 
-    clf = LLayerClassifier(**dict(SETTINGS, early_stopping=True, max_iter=4),
-                           scoring=scorer).fit(X, y, X_val=X_val, y_val=y_val)
+    clf = LLayerClassifier(**dict(SETTINGS, early_stopping=True, max_iter=4), scoring=scorer)
+    with pytest.warns(ConvergenceWarning, match="max_iter=4"):  # no patience ran out
+        clf.fit(X, y, X_val=X_val, y_val=y_val)
     assert seen == [100] * 4
     assert clf.validation_scores_ == [-1.0, -2.0, -3.0, -4.0]
     assert clf.best_validation_score_ == -1.0
