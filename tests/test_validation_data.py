@@ -135,8 +135,10 @@ def test_the_regressor_scores_R2_and_takes_X_val():
     y = y / y.std()
     reg = LLayerRegressor(**SETTINGS).fit(X[:150], y[:150], X_val=X[150:], y_val=y[150:])
     assert reg.validation_scores_[-1] == pytest.approx(r2_score(y[150:], reg.predict(X[150:])))
+    # Where normalize_y exists, the loss is of the standardised targets (the network's).
+    scale = getattr(reg, "y_scale_", 1.0)
     assert reg.validation_loss_curve_[-1] == pytest.approx(
-        mean_squared_error(y[150:], reg.predict(X[150:])) / 2)
+        mean_squared_error(y[150:] / scale, reg.predict(X[150:]) / scale) / 2)
     reg.set_params(scoring="neg_mean_absolute_error").fit(X[:150], y[:150], X_val=X[150:],
                                                          y_val=y[150:])
     assert reg.validation_scores_[-1] == pytest.approx(
