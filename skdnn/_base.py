@@ -12,6 +12,7 @@ from numbers import Integral, Real
 
 import numpy as np
 from sklearn.base import BaseEstimator
+from sklearn.metrics import get_scorer_names
 from sklearn.utils._param_validation import Interval, Options, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 
@@ -71,6 +72,8 @@ class BaseLLayer(CallbackSupportMixin, FittedStateMixin, FittingMixin, BaseEstim
                              Options(Real, {np.inf})],
         "early_stopping": ["boolean"],
         "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
+        # "loss" is the validation loss negated; the others are scikit-learn's scorers.
+        "scoring": [None, StrOptions({"loss", *get_scorer_names()}), callable],
         "warm_start": ["boolean"],
         "random_state": ["random_state"],
         "verbose": ["verbose"],
@@ -82,7 +85,8 @@ class BaseLLayer(CallbackSupportMixin, FittedStateMixin, FittingMixin, BaseEstim
                  power_t=0.5, alpha=0.0001, dropout=0.0, momentum=0.9, nesterovs_momentum=False,
                  beta_1=0.9, beta_2=0.999, epsilon=1e-8, tol=0.0001,
                  n_iter_no_change=10, early_stopping=False, validation_fraction=0.1,
-                 warm_start=False, random_state=None, verbose=0, decay_interval=1):
+                 warm_start=False, random_state=None, verbose=0, decay_interval=1,
+                 scoring=None):
         self.hidden_layer_sizes = hidden_layer_sizes
         self.activation = activation
         self.init = init
@@ -110,6 +114,7 @@ class BaseLLayer(CallbackSupportMixin, FittedStateMixin, FittingMixin, BaseEstim
         self.random_state = random_state
         self.verbose = verbose
         self.decay_interval = decay_interval
+        self.scoring = scoring
 
     def set_params(self, **params):
         """Set the parameters of this estimator (scikit-learn's ``set_params``).
@@ -162,7 +167,7 @@ class BaseLLayer(CallbackSupportMixin, FittedStateMixin, FittingMixin, BaseEstim
         """The output layer's activation that the settings (and a classifier's labels) ask for."""
         raise NotImplementedError
 
-    def _score_outputs(self, outputs, y):
+    def _score_outputs(self, outputs, y, sample_weight=None):
         """The estimator's ``score`` from its network outputs (scikit-learn layout)."""
         raise NotImplementedError
 

@@ -117,8 +117,9 @@ class LLayerClassifier(ClassifierMixin, BaseLLayer):
         improvement, that is after ``n_iter_no_change + 1`` of them.
         ``np.inf`` never stops.
     early_stopping : bool, default=False
-        Hold out a stratified ``validation_fraction`` of the training data,
-        stop when its accuracy stops improving, and keep the best model.
+        Hold out a stratified ``validation_fraction`` of the training data
+        (or score the ``X_val`` given to :meth:`fit` instead), stop when its
+        accuracy (or ``scoring``) stops improving, and keep the best model.
     validation_fraction : float, default=0.1
         Share of the training data held out by ``early_stopping``.
     class_weight : dict, "balanced" or None, default=None
@@ -139,6 +140,12 @@ class LLayerClassifier(ClassifierMixin, BaseLLayer):
         Epochs per step of ``decay_rate``'s decay: epoch ``k`` uses
         ``learning_rate / (1 + decay_rate * floor(k / decay_interval))``,
         course 2's staircase ``schedule_lr_decay`` (``time_interval``).
+    scoring : str, callable or None, default=None
+        The validation score of each epoch (``validation_scores_``, what
+        ``early_stopping`` maximises): ``None`` is accuracy (:meth:`score`);
+        ``"loss"`` the validation loss negated, so that higher is better; any
+        other scikit-learn scorer name or a callable
+        ``scorer(estimator, X, y)``. A callable cannot be saved in a model file.
 
     Attributes
     ----------
@@ -156,10 +163,12 @@ class LLayerClassifier(ClassifierMixin, BaseLLayer):
     best_loss_ : float
         The lowest value of ``loss_curve_``.
     validation_scores_ : list of float or None
-        Held-out accuracy at every epoch with ``early_stopping``.
+        Validation score (``scoring``) at every epoch with ``early_stopping``
+        or ``X_val``; ``None`` without either.
     validation_loss_curve_ : list of float or None
-        Held-out loss (unweighted, without the L2 penalty) at every epoch
-        with ``early_stopping``.
+        Validation loss (without the L2 penalty; weighted by
+        ``sample_weight_val`` only) at every epoch with ``early_stopping``
+        or ``X_val``.
     best_validation_score_ : float or None
         The best of ``validation_scores_``.
     n_iter_ : int
@@ -203,7 +212,7 @@ class LLayerClassifier(ClassifierMixin, BaseLLayer):
                  beta_1=0.9, beta_2=0.999, epsilon=1e-8, tol=0.0001,
                  n_iter_no_change=10, early_stopping=False, validation_fraction=0.1,
                  class_weight=None, warm_start=False, random_state=None, verbose=0,
-                 decay_interval=1):
+                 decay_interval=1, scoring=None):
         super().__init__(
             hidden_layer_sizes, activation, init, solver=solver, learning_rate=learning_rate,
             max_iter=max_iter, max_fun=max_fun, batch_size=batch_size, shuffle=shuffle,
@@ -213,10 +222,10 @@ class LLayerClassifier(ClassifierMixin, BaseLLayer):
             epsilon=epsilon, tol=tol, n_iter_no_change=n_iter_no_change,
             early_stopping=early_stopping, validation_fraction=validation_fraction,
             warm_start=warm_start, random_state=random_state, verbose=verbose,
-            decay_interval=decay_interval)
+            decay_interval=decay_interval, scoring=scoring)
         self.class_weight = class_weight
 
-    def fit(self, X, y, sample_weight=None):
+    def fit(self, X, y, sample_weight=None, *, X_val=None, y_val=None, sample_weight_val=None):
         """Fit the network to ``X`` and ``y``.
 
         Parameters
@@ -226,6 +235,18 @@ class LLayerClassifier(ClassifierMixin, BaseLLayer):
             Class labels of any type, or a 2-D indicator matrix (multilabel).
         sample_weight : array-like of shape (n_samples,), default=None
             Weight of each sample in the loss.
+        X_val : {array-like, sparse matrix} of shape (n_val, n_features), default=None
+            A validation set of your own, as ``HistGradientBoostingClassifier``
+            takes it; needs ``y_val``. Scored every epoch (gradient solvers
+            only; ``"lbfgs"`` refuses it) into ``validation_loss_curve_`` and
+            ``validation_scores_``, with or without ``early_stopping``; with
+            it, it replaces the held-out split. Its labels must be among
+            the training ones. In a ``Pipeline``, pass
+            ``transform_input=["X_val"]`` and request it with
+            ``set_fit_request`` (metadata routing).
+        y_val : array-like of shape (n_val,) or (n_val, n_labels), default=None
+        sample_weight_val : array-like of shape (n_val,), default=None
+            Weights of the validation loss and score.
 
         Returns
         -------
@@ -240,7 +261,8 @@ class LLayerClassifier(ClassifierMixin, BaseLLayer):
         ``early_stopping``, the best one), as a fit with that ``max_iter``
         would have left it. See the user guide, "Failures and Ctrl-C".
         """
-        return self._fit(X, y, sample_weight)
+        return self._fit(X, y, sample_weight,
+                         validation_data=(X_val, y_val, sample_weight_val))
 
     @available_if(stochastic_solver)
     def partial_fit(self, X, y, classes=None, sample_weight=None):
@@ -342,8 +364,8 @@ class LLayerClassifier(ClassifierMixin, BaseLLayer):
                              "weight of zero.")
         return weights
 
-    def _score_outputs(self, outputs, y):
-        return accuracy_score(y, self._labels(outputs))
+    def _score_outputs(self, outputs, y, sample_weight=None):
+        return accuracy_score(y, self._labels(outputs), sample_weight=sample_weight)
 
     def _labels(self, outputs):
         xp = engine.get_namespace(outputs)

@@ -31,12 +31,16 @@ class FitStart(NamedTuple):
         The parameters' dtype (``X``'s, on the host).
     random_state : numpy.random.RandomState
         The generator of the whole fit: initialisation, then shuffling and dropout.
+    validating : bool
+        Whether the fit scores a validation set each epoch (held out by
+        ``early_stopping``, or ``X_val`` given to fit).
     """
 
     layer_sizes: tuple
     out_activation: str
     dtype: Any
     random_state: Any
+    validating: bool = False
 
 
 class Fitted(NamedTuple):
@@ -71,10 +75,14 @@ def starts_at(value):
 
 
 def held_out(value):
-    """A ``start`` giving ``value`` where the fit holds out a validation set, else None."""
+    """A ``start`` giving ``value`` where the fit scores a validation set, else None.
+
+    ``fit_start`` ``None`` is a continued fit that starts scoring one
+    (:func:`skdnn._same_model.follow_settings`).
+    """
     def start(estimator, fit_start):
-        held_out = estimator.early_stopping and estimator.solver != "lbfgs"
-        return copy.copy(value) if held_out else None
+        validating = fit_start is None or fit_start.validating
+        return copy.copy(value) if validating else None
     return start
 
 

@@ -378,7 +378,7 @@ class FittedStateMixin(FittedEntriesMixin):
 
     # Constructor parameters added after model files were first written, with
     # the value that reproduces what a file without them was trained with.
-    _parameters_added_later = {"decay_interval": 1, "normalize_y": False}
+    _parameters_added_later = {"decay_interval": 1, "normalize_y": False, "scoring": None}
 
     # Loaded in this order: a kind may use the attributes above it. An entry
     # without a start is set while the data are checked and encoded.

@@ -28,6 +28,7 @@ from ._lbfgs import minimize_lbfgs
 from ._same_model import check_same_network, check_same_outputs, continues, follow_settings
 from ._stopping import (HeldOutRecord, TrainingDiverged, count_no_improvement, held_out_size,
                         split_validation)
+from ._validation_data import check_validation_data, validation_score
 from ._warnings import user_stacklevel
 
 
@@ -46,9 +47,10 @@ class FittingMixin:
         return {name: getattr(self, name) for name in self._fitted_attribute_names()
                 if hasattr(self, name)}
 
-    def _fit(self, X, y, sample_weight=None, incremental=False, classes=None):
+    def _fit(self, X, y, sample_weight=None, incremental=False, classes=None,
+             validation_data=(None, None, None)):
         return run_fit(self, type(self)._fit_or_raise, X, y, sample_weight, incremental,
-                       classes)
+                       classes, validation_data)
 
     def _validate_inputs(self, X, y, sample_weight, reset):
         """``X`` where it lives (see :mod:`skdnn._array_api`); ``y`` and weights on the host."""
@@ -62,7 +64,7 @@ class FittingMixin:
                 raise ValueError("sample_weight must be non-negative.")
         return X, y, sample_weight
 
-    def _fit_or_raise(self, X, y, sample_weight, incremental, classes):
+    def _fit_or_raise(self, X, y, sample_weight, incremental, classes, validation_data):
         self._validate_params()
         if incremental and self.early_stopping:
             raise ValueError("partial_fit does not support early_stopping=True (as "
@@ -76,18 +78,23 @@ class FittingMixin:
                                                  warm_start=not (first_call or incremental))
         if not first_call:
             check_same_outputs(self, Y.shape[1], incremental)
+        given = check_validation_data(self, X, *validation_data)
         sample_weight = self._weigh_samples(y, sample_weight, incremental)
         Y = self._scale_targets(Y, sample_weight, first_call)
         xp, device, on_numpy = namespace_and_device(X)
         host_dtype = X.dtype if on_numpy else engine.to_numpy(X[:1, :1]).dtype
         Y = Y.astype(host_dtype, copy=False)
-        hold_out = self.early_stopping and not incremental and self.solver != "lbfgs"
+        hold_out = (self.early_stopping and not incremental and self.solver != "lbfgs"
+                    and given is None)
         if hold_out:
             n_held_out = held_out_size(self.validation_fraction, X.shape[0])
         if first_call:
-            self._initialize(X.shape[1], Y.shape[1], out_activation, host_dtype)
-        follow_settings(self, X.dtype, xp, device)
-        validation = None
+            self._initialize(X.shape[1], Y.shape[1], out_activation, host_dtype,
+                             validating=hold_out or given is not None)
+        follow_settings(self, X.dtype, xp, device, validating=hold_out or given is not None)
+        validation = (None if given is None
+                      else given._replace(Y=self._scale_targets(given.Y, None, False)
+                                          .astype(host_dtype, copy=False)))
         if hold_out:
             X, Y, y, sample_weight, validation = split_validation(
                 X, Y, y, sample_weight, n_held_out, self.validation_fraction,
@@ -115,14 +122,14 @@ class FittingMixin:
             monitor.warn_interrupted()
         monitor.close()
 
-    def _initialize(self, n_features, n_outputs, out_activation, dtype):
+    def _initialize(self, n_features, n_outputs, out_activation, dtype, validating=False):
         """Start a new model: every fitted attribute from its entry in ``_fitted_schema``."""
         if self.init == "zeros":
             warnings.warn(SYMMETRIC_WEIGHTS_WARNING, UserWarning, stacklevel=user_stacklevel())
         self._start_fitted_state(FitStart(
             layer_sizes=(n_features, *self._layer_sizes(), n_outputs),
             out_activation=out_activation, dtype=dtype,
-            random_state=check_random_state(self.random_state)))
+            random_state=check_random_state(self.random_state), validating=validating))
 
     def _run_epochs(self, X, Y, activations, dropout, sample_weight, validation, n_epochs,
                     monitor):
@@ -261,35 +268,46 @@ class FittingMixin:
         return self.tol is not None or self.early_stopping
 
     def _after_epoch(self, cost, validation, activations, record):
-        """Record the held-out scores, count patience; return whether this epoch is the best.
+        """Record the validation scores, count patience; return whether this epoch is the best.
 
-        ``record`` is the :class:`~skdnn._stopping.HeldOutRecord` of this fit
-        (None without a held-out set).
+        The validation set (held out, or given to fit) decides patience and
+        the best epoch with ``early_stopping`` (``record``, this fit's
+        :class:`~skdnn._stopping.HeldOutRecord`); without it, its curves are
+        only recorded and patience counts the training loss.
         """
         tol = self.tol or 0.0
-        if validation is None:
+        if validation is not None:
+            score, validation_loss = self._record_validation(validation, activations)
+        if validation is None or not self.early_stopping:
+            if validation is not None:
+                self.best_validation_score_ = max(self.best_validation_score_, score)
             self._no_improvement_count, best, _ = count_no_improvement(
                 self._no_improvement_count, -self.best_loss_, -cost, tol)
             self.best_loss_ = -best
             return False
-        X_val, Y_val, y_val = validation
-        outputs = to_host(self._outputs(X_val))  # scored on the host, as the labels are
-        if not np.isfinite(outputs).all():
-            # Before scoring: the metrics refuse NaN with a message about the input.
-            raise TrainingDiverged(self._divergence_message(
-                "The outputs on the validation set became non-finite"))
-        loss = engine.LOSSES[engine.LOSS_OF_OUTPUT[activations[-1]]]
-        validation_loss = float(np.mean(loss.per_example(outputs.T, Y_val.T)))
-        score = float(self._score_outputs(outputs, y_val))
-        if not np.isfinite(score):
-            raise TrainingDiverged(self._divergence_message(f"The validation score became {score}"))
-        self.validation_loss_curve_.append(validation_loss)
-        self.validation_scores_.append(score)
         self.best_loss_ = min(cost, self.best_loss_)  # once the epoch is known to be finite
         self._no_improvement_count, is_best = record.update(
             self._no_improvement_count, score, validation_loss, tol)
         self.best_validation_score_ = record.best_score
         return is_best
+
+    def _record_validation(self, validation, activations):
+        """Append this epoch's validation loss and score; return both."""
+        outputs = to_host(self._outputs(validation.X))  # scored on the host, as the labels are
+        if not np.isfinite(outputs).all():
+            # Before scoring: the metrics refuse NaN with a message about the input.
+            raise TrainingDiverged(self._divergence_message(
+                "The outputs on the validation set became non-finite"))
+        loss = engine.LOSSES[engine.LOSS_OF_OUTPUT[activations[-1]]]
+        per_example = loss.per_example(outputs.T, validation.Y.T)
+        validation_loss = float(np.mean(per_example) if validation.sample_weight is None
+                                else np.average(per_example, weights=validation.sample_weight))
+        score = validation_score(self, outputs, validation_loss, validation)
+        if not np.isfinite(score):
+            raise TrainingDiverged(self._divergence_message(f"The validation score became {score}"))
+        self.validation_loss_curve_.append(validation_loss)
+        self.validation_scores_.append(score)
+        return score, validation_loss
 
     def _warn_symptoms(self, X, Y, activations, sample_weight, first_epoch, log):
         """One ConvergenceWarning naming what went wrong in this fit, if anything did."""

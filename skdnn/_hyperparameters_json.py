@@ -32,6 +32,11 @@ def encode_hyperparameter(value, name):
         # JSON keys are strings only; pairs keep class labels such as 0 and "0" apart.
         return {"__dict__": [[encode_hyperparameter(k, name), encode_hyperparameter(v, name)]
                              for k, v in value.items()]}
+    if callable(value):
+        raise ValueError(f"Hyperparameter {name}={value!r} is a callable, which a model file "
+                         "cannot hold (it stores JSON, never code): set it to a name (for "
+                         f"scoring, a scikit-learn scorer name) with set_params({name}=...) "
+                         "before saving, or pickle the estimator.")
     raise ValueError(f"Hyperparameter {name}={value!r} of type {type(value).__name__} cannot be "
                      "stored in a model file (only None, bool, numbers, str, and lists, "
                      "tuples, numeric arrays and dicts of them).")

@@ -79,7 +79,8 @@ class LLayerRegressor(RegressorMixin, BaseLLayer):
     n_iter_no_change : int or np.inf, default=10
         Patience, counted as in scikit-learn, see :class:`LLayerClassifier`.
     early_stopping : bool, default=False
-        Hold out ``validation_fraction`` of the data, stop when its R² stops
+        Hold out ``validation_fraction`` of the data (or score the ``X_val``
+        given to :meth:`fit`), stop when its R² (or ``scoring``) stops
         improving, and keep the best model.
     validation_fraction : float, default=0.1
     loss : {"squared_error", "poisson"}, default="squared_error"
@@ -109,6 +110,10 @@ class LLayerRegressor(RegressorMixin, BaseLLayer):
         prints every epoch with its time. See :ref:`progress` for callbacks.
     decay_interval : int, default=1
         Epochs per step of ``decay_rate``'s decay, see :class:`LLayerClassifier`.
+    scoring : str, callable or None, default=None
+        The validation score of each epoch: ``None`` is R² (:meth:`score`),
+        ``"loss"`` the validation loss negated, or a scikit-learn scorer name
+        or callable; see :class:`LLayerClassifier`.
 
     Attributes
     ----------
@@ -123,7 +128,7 @@ class LLayerRegressor(RegressorMixin, BaseLLayer):
     best_loss_ : float
     validation_scores_ : list of float or None
     validation_loss_curve_ : list of float or None
-        Held-out loss at every epoch with ``early_stopping``.
+        Validation loss at every epoch with ``early_stopping`` or ``X_val``.
     best_validation_score_ : float or None
     n_iter_ : int
     t_ : int
@@ -169,7 +174,7 @@ class LLayerRegressor(RegressorMixin, BaseLLayer):
                  beta_1=0.9, beta_2=0.999, epsilon=1e-8, tol=0.0001,
                  n_iter_no_change=10, early_stopping=False, validation_fraction=0.1,
                  loss="squared_error", normalize_y=True, warm_start=False, random_state=None,
-                 verbose=0, decay_interval=1):
+                 verbose=0, decay_interval=1, scoring=None):
         super().__init__(
             hidden_layer_sizes, activation, init, solver=solver, learning_rate=learning_rate,
             max_iter=max_iter, max_fun=max_fun, batch_size=batch_size, shuffle=shuffle,
@@ -179,11 +184,11 @@ class LLayerRegressor(RegressorMixin, BaseLLayer):
             epsilon=epsilon, tol=tol, n_iter_no_change=n_iter_no_change,
             early_stopping=early_stopping, validation_fraction=validation_fraction,
             warm_start=warm_start, random_state=random_state, verbose=verbose,
-            decay_interval=decay_interval)
+            decay_interval=decay_interval, scoring=scoring)
         self.loss = loss
         self.normalize_y = normalize_y
 
-    def fit(self, X, y, sample_weight=None):
+    def fit(self, X, y, sample_weight=None, *, X_val=None, y_val=None, sample_weight_val=None):
         """Fit the network to ``X`` and ``y``.
 
         Parameters
@@ -191,6 +196,11 @@ class LLayerRegressor(RegressorMixin, BaseLLayer):
         X : {array-like, sparse matrix} of shape (n_samples, n_features)
         y : array-like of shape (n_samples,) or (n_samples, n_outputs)
         sample_weight : array-like of shape (n_samples,), default=None
+        X_val, y_val, sample_weight_val : array-like, default=None
+            A validation set of your own, scored every epoch (gradient
+            solvers only) into ``validation_loss_curve_`` and
+            ``validation_scores_``; with ``early_stopping`` it replaces the
+            held-out split. See :meth:`LLayerClassifier.fit`.
 
         Returns
         -------
@@ -205,7 +215,8 @@ class LLayerRegressor(RegressorMixin, BaseLLayer):
         ``early_stopping``, the best one), as a fit with that ``max_iter``
         would have left it. See the user guide, "Failures and Ctrl-C".
         """
-        return self._fit(X, y, sample_weight)
+        return self._fit(X, y, sample_weight,
+                         validation_data=(X_val, y_val, sample_weight_val))
 
     @available_if(stochastic_solver)
     def partial_fit(self, X, y, sample_weight=None):
@@ -263,9 +274,10 @@ class LLayerRegressor(RegressorMixin, BaseLLayer):
         # The engine pairs each loss with its output activation.
         return engine.LOSSES[self.loss].output_activation
 
-    def _score_outputs(self, outputs, y):
+    def _score_outputs(self, outputs, y, sample_weight=None):
         outputs = self._unscale(outputs)
-        return r2_score(y, outputs.ravel() if self._y_ndim == 1 else outputs)
+        return r2_score(y, outputs.ravel() if self._y_ndim == 1 else outputs,
+                        sample_weight=sample_weight)
 
     def predict(self, X):
         """Predict with the network.

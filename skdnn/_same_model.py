@@ -13,8 +13,8 @@ network, so the settings and the data must still describe it:
 Each is refused with a ``ValueError`` that names the change, before any
 fitted state changes. What may change is followed instead
 (:func:`follow_settings`): another solver or other optimiser settings start a
-fresh optimiser, ``early_stopping`` turned on starts its curves, and the
-model moves to the namespace, device and dtype of the new ``X``.
+fresh optimiser, a validation set (``early_stopping`` turned on, or ``X_val``)
+starts its curves, and the model moves to the namespace, device and dtype of the new ``X``.
 The labels (a classifier's classes, a regressor's 1-D or 2-D ``y``) are the
 target encoders' own checks, in each estimator's ``_encode_targets``.
 """
@@ -99,7 +99,7 @@ def check_same_outputs(estimator, n_outputs, incremental):
                          f"{estimator.n_outputs_} outputs; {_start_over(incremental)}")
 
 
-def follow_settings(estimator, dtype, xp, device):
+def follow_settings(estimator, dtype, xp, device, validating=False):
     """Keep the model and follow the settings that may change; put it where ``X`` is.
 
     Parameters
@@ -112,9 +112,11 @@ def follow_settings(estimator, dtype, xp, device):
         ``X``'s array namespace.
     device : device
         ``X``'s device.
+    validating : bool, default=False
+        Whether this fit scores a validation set each epoch (its curves start
+        here when the fitted model has none).
     """
-    if estimator.early_stopping and estimator.validation_scores_ is None \
-            and estimator.solver != "lbfgs":
+    if validating and estimator.validation_scores_ is None:
         estimator._start_fitted_state(None, VALIDATION_CURVES)
     # After set_params(solver=..., momentum=...), the optimiser state of
     # another solver or other settings does not carry over.

@@ -8,6 +8,7 @@ import numpy as np
 from sklearn.model_selection import train_test_split
 
 from . import engine
+from ._validation_data import Validation
 
 
 def count_no_improvement(count, best, value, tol):
@@ -172,8 +173,8 @@ def split_validation(X, Y, y, sample_weight, n_held_out, validation_fraction, *,
     -------
     X, Y, y, sample_weight
         The training part.
-    validation : tuple
-        ``(X_val, Y_val, y_val)``.
+    validation : Validation
+        The held-out rows, unweighted.
     """
     # The split is drawn on row numbers (the same split as of the arrays
     # themselves), so that X's rows are taken where X lives.
@@ -186,5 +187,5 @@ def split_validation(X, Y, y, sample_weight, n_held_out, validation_fraction, *,
                          f"{validation_fraction} of the data: {exc}") from exc
     weights = None if sample_weight is None else sample_weight[train]
     return (engine.take_rows(X, train), Y[train], y[train], weights,
-            (engine.take_rows(X, held_out), Y[held_out], y[held_out]))
+            Validation(engine.take_rows(X, held_out), Y[held_out], y[held_out]))
 

@@ -162,7 +162,7 @@ class LossCurveDisplay:
         estimator : LLayerClassifier, LLayerRegressor or Pipeline
             A fitted estimator with ``loss_curve_`` (and ``validation_scores_``
             and ``validation_loss_curve_`` when it was fitted with
-            ``early_stopping``), or a fitted pipeline that ends with one.
+            ``early_stopping`` or ``X_val``), or a fitted pipeline that ends with one.
         ax : matplotlib.axes.Axes, default=None
             Axes to draw on; a new figure when None.
         name : str, default=None
