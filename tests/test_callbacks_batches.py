@@ -65,7 +65,7 @@ class BatchRecorder:
     def on_fit_task_end(self, estimator, context):
         self.calls.append(("end", _path(context)))
         if context.task_name == "batch":
-            self.weights_after_batch.append(np.array(estimator.parameters_["W1"]))
+            self.weights_after_batch.append(engine.to_numpy(estimator.parameters_["W1"]).copy())
         return _path(context) == self.stop_at
 
 
@@ -223,3 +223,16 @@ def test_scoring_monitor_scores_epochs_not_batches(data):
     assert sorted(names) == ["epoch"] * SETTINGS["max_iter"] + ["fit"]
     epochs = [row for row in monitor.get_logs().data if row["task_name"] == "epoch"]
     assert epochs[-1]["accuracy"] == clf.score(X, y)
+
+
+@pytest.mark.parametrize("library", ["array_api_strict", "torch"])
+def test_batch_subtasks_under_array_api_dispatch(data, library):
+    sklearn = pytest.importorskip("sklearn")
+    xp = pytest.importorskip(library)
+    X, y = data
+    recorder = BatchRecorder()
+    clf = LLayerClassifier(**SETTINGS).set_callbacks(recorder)
+    with sklearn.config_context(array_api_dispatch=True):
+        clf.fit(xp.asarray(X), y)
+    assert [call for call in recorder.calls if call[0] == "end"] == [
+        call for call in _expected_calls("fit", 3, 3) if call[0] == "end"]
