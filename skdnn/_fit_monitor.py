@@ -67,6 +67,14 @@ def run_fit(estimator, fit, *args):
     return estimator
 
 
+def _mini_batches(estimator, n_samples):
+    """The batches of one epoch, 0 when it is one step (the full batch)."""
+    batch_size = estimator.batch_size
+    if batch_size is None or batch_size >= n_samples:
+        return 0
+    return -(-n_samples // batch_size)
+
+
 class FitMonitor:
     """What one call to fit reports to, epoch by epoch; see the module's text.
 
@@ -90,6 +98,10 @@ class FitMonitor:
     best_parameters : dict or None
         With early stopping, a copy of the parameters of the best epoch so
         far: the model an interrupted fit keeps.
+    batch_hook : callable or None
+        For :func:`skdnn.engine.train_epoch`'s ``on_batch``: reports each
+        mini-batch to the callbacks; ``None`` without callbacks or when an
+        epoch is one step.
     """
 
     def __init__(self, estimator, task, printer):
@@ -104,6 +116,7 @@ class FitMonitor:
         self._ctrl_c = False  # a deferred Ctrl-C, acted on at the end of the epoch
         self._copy_each_epoch = False
         self._epoch_start = None
+        self.batch_hook = None if task is None else task.batch_hook
 
     @classmethod
     def open(cls, estimator, X, y, sample_weight, *, max_epochs, incremental):
@@ -127,6 +140,7 @@ class FitMonitor:
         task = FitTask.open(estimator, X, y, sample_weight, max_epochs=max_epochs,
                             task_name="partial_fit" if incremental else "fit",
                             epoch_name="lbfgs-iter" if lbfgs else "epoch",
+                            n_batches=0 if lbfgs else _mini_batches(estimator, X.shape[0]),
                             snapshot=lambda: estimator._snapshot_fitted_state())
         printer = (EpochPrinter(estimator.verbose, max_epochs,
                                 may_stop_early=lbfgs or estimator._stopping_enabled())

@@ -161,7 +161,7 @@ class FittingMixin:
                     X, Y, self.parameters_, activations, self._optimizer,
                     batch_size=self._batch_size(), shuffle=self.shuffle, rng=self._random_state,
                     sample_weight=sample_weight, alpha=self.alpha, dropout=dropout,
-                    workspace=workspace)
+                    workspace=workspace, on_batch=monitor.batch_hook)
                 self._record_epoch(cost, X.shape[1], monitor)
                 if monitor.overflowed_this_epoch() and not all(
                         np.isfinite(to_host(p)).all() for p in self.parameters_.values()):

@@ -353,3 +353,33 @@ def test_workspace_reuses_one_buffer_per_request():
     bigger, _ = ws.layer_outputs(1, 4, 12, np.float64)
     assert bigger.shape == (4, 12) and not np.shares_memory(bigger, Z)
     assert np.shares_memory(ws.layer_outputs(1, 4, 3, np.float64)[0], bigger)
+
+
+@pytest.mark.parametrize("batch_size, n_batches", [(8, 4), (10, 3), (None, 1), (50, 1)])
+def test_train_epoch_calls_on_batch_after_each_step_and_changes_nothing(batch_size, n_batches):
+    rng = np.random.RandomState(0)
+    X, Y = rng.randn(3, 30), (rng.rand(1, 30) > 0.5).astype(float)
+    # The first eight examples weigh nothing: with batches of 8 in order, the first
+    # batch is skipped (no step), yet reported, so that every epoch reports as many.
+    weights = np.r_[np.zeros(8), np.ones(22)]
+    start = E.initialize_parameters_deep([3, 4, 1])
+    runs = {}
+    for hooked in (False, True):
+        parameters = {k: v.copy() for k, v in start.items()}
+        reported = []
+        hook = (lambda: reported.append(parameters["W1"].copy())) if hooked else None
+        cost = E.train_epoch(X, Y, parameters, ["relu", "sigmoid"], E.Adam(0.01),
+                             batch_size=batch_size, shuffle=False, rng=np.random.RandomState(1),
+                             sample_weight=weights, dropout=[0.2], on_batch=hook)
+        runs[hooked] = cost, parameters, reported
+    (cost, parameters, _), (hooked_cost, hooked_parameters, reported) = runs[False], runs[True]
+    assert hooked_cost == cost
+    for name, value in parameters.items():
+        assert_array_equal(hooked_parameters[name], value)
+    assert len(reported) == n_batches
+    assert_array_equal(reported[-1], parameters["W1"])
+    if batch_size == 8:
+        assert_array_equal(reported[0], start["W1"])
+        assert not np.array_equal(reported[1], start["W1"])
+    elif n_batches > 1:  # called after the step: the first report follows its update
+        assert not np.array_equal(reported[0], start["W1"])

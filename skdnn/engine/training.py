@@ -166,8 +166,19 @@ def _batch_columns(X, index, workspace):
     return out.T
 
 
+def _each_followed_by(batches, on_batch):
+    # ``on_batch`` runs when the loop asks for the next batch, that is once
+    # the step on this one is done; a step that raises closes the generator
+    # at its ``yield``, so the hook is not called for it. The loop itself
+    # stays the same with or without a hook.
+    for batch in batches:
+        yield batch
+        on_batch()
+
+
 def train_epoch(X, Y, parameters, activations, optimizer, *, batch_size=None, shuffle=True,
-                rng=None, sample_weight=None, alpha=0.0, dropout=None, workspace=None):
+                rng=None, sample_weight=None, alpha=0.0, dropout=None, workspace=None,
+                on_batch=None):
     """One pass over the data: a step of ``optimizer`` per mini-batch.
 
     Parameters
@@ -193,6 +204,10 @@ def train_epoch(X, Y, parameters, activations, optimizer, *, batch_size=None, sh
         Dropout rate of each hidden layer.
     workspace : Workspace, default=None
         Buffers reused from step to step.
+    on_batch : callable, default=None
+        Called with no arguments after each mini-batch, a skipped one
+        included (to report progress); ``None`` calls nothing and costs
+        nothing.
 
     Returns
     -------
@@ -204,8 +219,11 @@ def train_epoch(X, Y, parameters, activations, optimizer, *, batch_size=None, sh
     # The weights' sums decide which batches count: read on the host, once.
     host_weight = None if sample_weight is None else to_numpy(sample_weight)
     costs, weights = [], []
+    batches = _batches(X.shape[1], batch_size, shuffle, rng, X)
+    if on_batch is not None:
+        batches = _each_followed_by(batches, on_batch)
     # For NumPy the index where X lives is the host's index itself.
-    for host_index, index in _batches(X.shape[1], batch_size, shuffle, rng, X):
+    for host_index, index in batches:
         if host_weight is not None and not host_weight[host_index].any():
             continue  # a fully masked batch has no loss to follow: no step, no draw
         Xb, Yb = _batch_columns(X, index, workspace), _columns(Y, index)
