@@ -69,7 +69,7 @@ def run_fit(estimator, fit, *args):
 
 def _mini_batches(estimator, n_samples):
     """The batches of one epoch, 0 when it is one step (the full batch)."""
-    batch_size = estimator.batch_size
+    batch_size = estimator._batch_size()
     if batch_size is None or batch_size >= n_samples:
         return 0
     return -(-n_samples // batch_size)
