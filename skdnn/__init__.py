@@ -12,8 +12,8 @@
 
 from types import MappingProxyType
 
-from ._classifier import LLayerClassifier
-from ._regressor import LLayerRegressor
+from ._estimators.classifier import LLayerClassifier
+from ._estimators.regressor import LLayerRegressor
 from .model_io import ModelFileError, load_model, save_model
 
 __version__ = "0.1.0"

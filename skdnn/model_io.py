@@ -7,7 +7,7 @@ everything else as JSON strings in its metadata, with a SHA-256 of all of it.
 safetensors' parser is made for files from strangers: a bounded header, and
 every tensor's offsets checked against the bytes present before anything is
 allocated. This module knows the file format only; each estimator exports and
-rebuilds its own fitted state (``skdnn._fitted_state``).
+rebuilds its own fitted state (``skdnn._model_files.schema``).
 """
 
 import errno
@@ -27,11 +27,11 @@ import safetensors
 import safetensors.numpy
 from sklearn.utils.validation import check_is_fitted
 
-from . import _schedules
-from ._classifier import LLayerClassifier
-from ._hyperparameters_json import decode_hyperparameters, encode_hyperparameter
-from ._model_file_reading import HeaderError, copy_up_to, parse_json, read_header
-from ._regressor import LLayerRegressor
+from ._estimators import schedules
+from ._estimators.classifier import LLayerClassifier
+from ._model_files.hyperparameters import decode_hyperparameters, encode_hyperparameter
+from ._model_files.reading import HeaderError, copy_up_to, parse_json, read_header
+from ._estimators.regressor import LLayerRegressor
 
 __all__ = ["FORMAT_VERSION", "MAX_HEADER_BYTES", "ModelFileError", "load_model", "save_model"]
 
@@ -372,7 +372,7 @@ def _read(path, source):
     except (OverflowError, RecursionError) as exc:
         _fail(source, f"its metadata cannot be decoded ({type(exc).__name__})")
     try:  # the step size of the next epoch, from the file's settings and counters
-        _schedules.epoch_learning_rate(
+        schedules.epoch_learning_rate(
             estimator.learning_rate, estimator.decay_rate, estimator.schedule,
             estimator.power_t, estimator.n_iter_, estimator.t_,
             estimator._learning_rate_divisions)

@@ -44,8 +44,8 @@ except ImportError as exc:  # pragma: no cover - depends on the environment
     raise ImportError("skdnn.onnx needs skl2onnx: pip install skdnn[onnx] "
                       "(or pip install skl2onnx onnxruntime).") from exc
 
-from ._classifier import LLayerClassifier
-from ._regressor import LLayerRegressor
+from ._estimators.classifier import LLayerClassifier
+from ._estimators.regressor import LLayerRegressor
 from .engine import LEAKY_RELU_SLOPE
 from .engine.activations import (ELU_ALPHA, GELU_CUBIC, GELU_SATURATION, SELU_ALPHA,
                                  SELU_SCALE)

@@ -1,0 +1,1 @@
+"""The estimators' faces and their fit: validation, encoding, solvers, stopping."""

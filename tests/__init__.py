@@ -1,0 +1,1 @@
+"""skdnn's tests, in folders that mirror the package."""

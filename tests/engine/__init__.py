@@ -1,0 +1,1 @@
+"""Tests of skdnn.engine: the course's functions, figures and general forms."""

@@ -1,0 +1,1 @@
+"""Tests of LLayerClassifier and LLayerRegressor and their fit."""

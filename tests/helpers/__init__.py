@@ -1,0 +1,1 @@
+"""Data, fitted models and comparisons that several test folders share."""

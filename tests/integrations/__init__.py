@@ -1,0 +1,1 @@
+"""skdnn with other libraries: array API, GPU, ONNX, Dask, plots, HDF5."""

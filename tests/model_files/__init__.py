@@ -1,0 +1,1 @@
+"""Tests of save_model and load_model."""

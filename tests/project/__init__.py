@@ -1,0 +1,1 @@
+"""The README, the examples and the benchmarks, run as a user would."""

@@ -1,0 +1,1 @@
+"""scikit-learn's own MLP tests, ported to skdnn."""
