@@ -90,7 +90,12 @@ def fingerprint(package, name):
     kind, n_outputs, dtype, settings, *weighted = CONFIGURATIONS[name]
     X, y, weights = _data(kind, n_outputs, dtype)
     Estimator = package.LLayerClassifier if kind == "classifier" else package.LLayerRegressor
-    settings = {"hidden_layer_sizes": (10, 5), "max_iter": 30, "random_state": 0, **settings}
+    # The settings that were the defaults until the defaults became MLPClassifier's,
+    # spelled out so that revisions on either side of that change compare.
+    settings = {"hidden_layer_sizes": (10, 5), "max_iter": 30, "random_state": 0,
+                "init": "xavier", "batch_size": None, "tol": None, "alpha": 0.0, **settings}
+    if "normalize_y" in Estimator().get_params():
+        settings["normalize_y"] = False  # targets as older revisions trained on them
     import warnings
 
     with warnings.catch_warnings():
