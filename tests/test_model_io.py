@@ -55,6 +55,10 @@ def test_round_trip_through_a_file_object(case):
     assert_same_predictions(load_model(io.BytesIO(buffer.getvalue())), original, data)
 
 
+# A few course epochs (or one) fit nothing: the model exists to be saved and
+# loaded, so the end-of-fit warning is expected.
+@pytest.mark.filterwarnings(
+    r"ignore:LLayer\w+. the final loss, .* is no better than:sklearn.exceptions.ConvergenceWarning")
 def test_loading_leaves_numpys_global_generator_alone(tmp_path):
     original = LLayerClassifier(**course((4,), max_iter=5)).fit(X, Y_BINARY)
     save_model(original, tmp_path / "model.safetensors")
@@ -106,6 +110,10 @@ def test_weights_open_with_safetensors_torch(tmp_path):
         assert torch.equal(tensors[name], torch.from_numpy(W))
 
 
+# A few course epochs (or one) fit nothing: the model exists to be saved and
+# loaded, so the end-of-fit warning is expected.
+@pytest.mark.filterwarnings(
+    r"ignore:LLayer\w+. the final loss, .* is no better than:sklearn.exceptions.ConvergenceWarning")
 def test_a_20000_label_model_saves_and_loads_without_a_labels_squared_array(tmp_path):
     rng = np.random.RandomState(0)
     Y = (rng.uniform(size=(30, 20_000)) < 0.5).astype(int)
@@ -135,6 +143,10 @@ def test_save_other_estimator_raises_type_error(tmp_path):
         save_model(LogisticRegression().fit(X, Y_BINARY), tmp_path / "model.safetensors")
 
 
+# A few course epochs (or one) fit nothing: the model exists to be saved and
+# loaded, so the end-of-fit warning is expected.
+@pytest.mark.filterwarnings(
+    r"ignore:LLayer\w+. the final loss, .* is no better than:sklearn.exceptions.ConvergenceWarning")
 def test_save_random_state_instance_stores_none(tmp_path):
     original = LLayerClassifier(**course((4,), max_iter=5, random_state=np.random.RandomState(0)))
     original.fit(X, Y_BINARY)

@@ -72,6 +72,10 @@ def test_early_stopping_warm_start_after_loading_is_bit_identical(tmp_path):
     assert_same_training(resumed, continued)
 
 
+# Four stochastic epochs fit nothing yet: the subject is resuming, so the
+# end-of-fit warning is expected.
+@pytest.mark.filterwarnings(
+    r"ignore:LLayer\w+. the final loss, .* is no better than:sklearn.exceptions.ConvergenceWarning")
 def test_a_changed_solver_starts_a_fresh_optimiser_as_without_saving(tmp_path):
     continued = LLayerClassifier(**course(solver="adam", **STOCHASTIC)).fit(X, Y_BINARY)
     continued.set_params(solver="momentum")
@@ -81,6 +85,10 @@ def test_a_changed_solver_starts_a_fresh_optimiser_as_without_saving(tmp_path):
     assert_same_training(resumed, continued)
 
 
+# Four stochastic epochs fit nothing yet: the subject is resuming, so the
+# end-of-fit warning is expected.
+@pytest.mark.filterwarnings(
+    r"ignore:LLayer\w+. the final loss, .* is no better than:sklearn.exceptions.ConvergenceWarning")
 def test_float32_moments_resume_in_float32(tmp_path):
     X32 = X.astype(np.float32)
     continued = LLayerClassifier(**course(solver="adam", **STOCHASTIC)).fit(X32, Y_BINARY)
