@@ -30,6 +30,10 @@ from tests.helpers.training import course
 # ------------------------------------------------------------ warm_start
 
 
+# One to four epochs compared bit for bit with their continuation: such short
+# fits are no better than a constant yet, so the end-of-fit warning is expected.
+@pytest.mark.filterwarnings(
+    r"ignore:LLayer\w+. the final loss, .* is no better than:sklearn.exceptions.ConvergenceWarning")
 @pytest.mark.parametrize("solver", GRADIENT_SOLVERS)
 def test_warm_start_continues_the_previous_fit(solver):
     X, y = moons(60)
@@ -133,6 +137,10 @@ def test_warm_start_lbfgs_starts_from_the_previous_solution():
 # ---------------------------------------------------------------- partial_fit
 
 
+# One to four epochs compared bit for bit with their continuation: such short
+# fits are no better than a constant yet, so the end-of-fit warning is expected.
+@pytest.mark.filterwarnings(
+    r"ignore:LLayer\w+. the final loss, .* is no better than:sklearn.exceptions.ConvergenceWarning")
 @pytest.mark.parametrize("batch_size", [None, 7])
 @pytest.mark.parametrize("solver", GRADIENT_SOLVERS)
 def test_partial_fit_is_one_epoch_of_fit(solver, batch_size):

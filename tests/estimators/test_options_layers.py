@@ -66,6 +66,10 @@ def test_dropout_per_layer():
     assert parameters_differ(both, first) and parameters_differ(both, second)
 
 
+# A few epochs, to look at masks, activations or initial weights: the
+# end-of-fit warning of such a short fit is expected, not the subject.
+@pytest.mark.filterwarnings(
+    r"ignore:LLayer\w+. the final loss, .* is no better than:sklearn.exceptions.ConvergenceWarning")
 def test_dropout_masks_the_right_units(monkeypatch):
     # A unit dropped in a step gets no gradient on its incoming weights.
     X, y = moons(40)
@@ -133,6 +137,10 @@ def test_identity_activation_list_gives_a_linear_network():
         assert _affine_defect(other.predict, X) > 1e-4, acts
 
 
+# A few epochs, to look at masks, activations or initial weights: the
+# end-of-fit warning of such a short fit is expected, not the subject.
+@pytest.mark.filterwarnings(
+    r"ignore:LLayer\w+. the final loss, .* is no better than:sklearn.exceptions.ConvergenceWarning")
 @pytest.mark.parametrize("acts", [["tanh", "leaky_relu", "sigmoid"],
                                   ["sigmoid", "identity", "relu"]])
 def test_activation_list_is_applied_layer_by_layer(acts):
@@ -170,6 +178,10 @@ def test_activation_list_must_match_the_layers():
     ("he", lambda n_in, n_out: np.sqrt(2 / n_in)),
     ("glorot_uniform", lambda n_in, n_out: np.sqrt(2 / (n_in + n_out))),
 ])
+# A few epochs, to look at masks, activations or initial weights: the
+# end-of-fit warning of such a short fit is expected, not the subject.
+@pytest.mark.filterwarnings(
+    r"ignore:LLayer\w+. the final loss, .* is no better than:sklearn.exceptions.ConvergenceWarning")
 def test_init_weight_statistics(init, expected_std):
     # W1 of shape (300, 40): 12000 draws, the std is known to about 1%.
     n_in, n_out = 40, 300

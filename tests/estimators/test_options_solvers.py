@@ -149,6 +149,9 @@ def test_adam_matches_its_formula_over_many_steps(b2, epochs, rtol):
         assert_allclose(reg.parameters_[k], parameters[k], rtol=rtol, atol=1e-12, err_msg=k)
 
 
+# The loss falling (asserted) is the subject, not SciPy's iteration limit.
+@pytest.mark.filterwarnings(
+    r"ignore:LLayer\w+. lbfgs stopped after:sklearn.exceptions.ConvergenceWarning")
 @pytest.mark.parametrize("Est, data", [(LLayerClassifier, moons), (LLayerRegressor, regression)])
 def test_lbfgs_minimises_the_loss(Est, data):
     X, y = data()
@@ -188,6 +191,10 @@ def _record_batches(monkeypatch):
     return seen
 
 
+# Short fits compared with each other (batches drawn, the L2 term): their
+# end-of-fit warning is expected, not the subject.
+@pytest.mark.filterwarnings(
+    r"ignore:LLayer\w+. the final loss, .* is no better than:sklearn.exceptions.ConvergenceWarning")
 @pytest.mark.parametrize("shuffle", [True, False])
 def test_batch_size_draws_shuffled_mini_batches(monkeypatch, shuffle):
     m, batch = 23, 5
@@ -304,6 +311,10 @@ def test_decay_rate_applies_per_epoch_with_mini_batches(monkeypatch, solver):
     assert parameters_differ(whole, clone(whole).set_params(decay_rate=0.0).fit(X, y))
 
 
+# Short fits compared with each other (batches drawn, the L2 term): their
+# end-of-fit warning is expected, not the subject.
+@pytest.mark.filterwarnings(
+    r"ignore:LLayer\w+. the final loss, .* is no better than:sklearn.exceptions.ConvergenceWarning")
 def test_alpha_is_the_l2_penalty():
     X, y = moons(60)
     alpha = 2.0

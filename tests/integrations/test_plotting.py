@@ -50,6 +50,9 @@ def test_import_does_not_import_matplotlib():
     assert result.stdout.strip() == "False"
 
 
+# A short fit, to have something to plot: the end-of-fit warning is expected.
+@pytest.mark.filterwarnings(
+    r"ignore:LLayer\w+. the final loss, .* is no better than:sklearn.exceptions.ConvergenceWarning")
 def test_plot_without_matplotlib_says_how_to_install(monkeypatch, image_classifier):
     monkeypatch.setitem(sys.modules, "matplotlib", None)
     monkeypatch.setitem(sys.modules, "matplotlib.pyplot", None)
@@ -101,6 +104,9 @@ def test_loss_curve_shows_validation_scores_on_a_second_axis():
         ["net training cost", "net validation cost", "net validation score"]
 
 
+# 20 lbfgs iterations, to have a curve to plot: SciPy's limit is expected.
+@pytest.mark.filterwarnings(
+    r"ignore:LLayer\w+. lbfgs stopped after:sklearn.exceptions.ConvergenceWarning")
 def test_loss_curve_of_lbfgs_has_no_learning_rate_title():
     X, y = make_classification(60, 4, random_state=0)
     reg = LLayerRegressor(**course((4,), solver="lbfgs", max_iter=20, random_state=0)).fit(X, y)
@@ -154,6 +160,9 @@ def test_loss_curve_draws_the_held_out_cost_from_arrays():
     assert without.validation_loss_line_ is None and len(without.ax_.get_lines()) == 1
 
 
+# A short fit, to have something to plot: the end-of-fit warning is expected.
+@pytest.mark.filterwarnings(
+    r"ignore:LLayer\w+. the final loss, .* is no better than:sklearn.exceptions.ConvergenceWarning")
 def test_loss_curve_from_estimator_reads_the_held_out_cost(early_stopped_pair):
     clf = early_stopped_pair["small"]
     held_out = clf.validation_loss_curve_
@@ -236,6 +245,9 @@ def test_legend_hides_no_curve(own_axes, early_stopped_pair, tmp_path):
     assert display.ax_.bbox.width > 0.75 * figure_box.width
 
 
+# A short fit, to have something to plot: the end-of-fit warning is expected.
+@pytest.mark.filterwarnings(
+    r"ignore:LLayer\w+. the final loss, .* is no better than:sklearn.exceptions.ConvergenceWarning")
 def test_loss_curve_of_a_pipeline_is_its_last_step():
     X, y = make_moons(60, noise=0.2, random_state=0)
     pipe = make_pipeline(StandardScaler(), LLayerClassifier((4,), max_iter=20,
@@ -311,6 +323,9 @@ def test_misclassified_images_bad_arguments(kwargs, message, image_classifier):
         MisclassifiedImagesDisplay.from_estimator(image_classifier, X_IMAGES, Y_IMAGES, **kwargs)
 
 
+# A short fit, to have something to plot: the end-of-fit warning is expected.
+@pytest.mark.filterwarnings(
+    r"ignore:LLayer\w+. the final loss, .* is no better than:sklearn.exceptions.ConvergenceWarning")
 def test_misclassified_images_needs_a_known_image_shape():
     X = RNG.rand(30, 10)
     y = (X[:, 0] > 0.5).astype(int)
@@ -319,6 +334,9 @@ def test_misclassified_images_needs_a_known_image_shape():
         MisclassifiedImagesDisplay.from_estimator(clf, X, 1 - clf.predict(X))
 
 
+# A short fit, to have something to plot: the end-of-fit warning is expected.
+@pytest.mark.filterwarnings(
+    r"ignore:LLayer\w+. the final loss, .* is no better than:sklearn.exceptions.ConvergenceWarning")
 def test_misclassified_images_needs_a_single_label_classifier():
     reg = LLayerRegressor(**course((2,), max_iter=5, random_state=0)).fit(X_IMAGES, Y_IMAGES)
     with pytest.raises(ValueError, match="not a classifier"):
@@ -329,6 +347,9 @@ def test_misclassified_images_needs_a_single_label_classifier():
         MisclassifiedImagesDisplay.from_estimator(clf, X_IMAGES, Y)
 
 
+# A short fit, to have something to plot: the end-of-fit warning is expected.
+@pytest.mark.filterwarnings(
+    r"ignore:LLayer\w+. the final loss, .* is no better than:sklearn.exceptions.ConvergenceWarning")
 def test_misclassified_cat_images():
     from skdnn.datasets import load_catvnoncat
 

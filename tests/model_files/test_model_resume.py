@@ -31,7 +31,12 @@ def reloaded(estimator, tmp_path):
     return load_model(tmp_path / "model.safetensors")
 
 
-@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+# A few epochs, compared with their continuation after loading: the end-of-fit
+# warning or SciPy's iteration limit of such short fits is expected.
+@pytest.mark.filterwarnings(
+    r"ignore:LLayer\w+. the final loss, .* is no better than:sklearn.exceptions.ConvergenceWarning")
+@pytest.mark.filterwarnings(
+    r"ignore:LLayer\w+. lbfgs stopped after:sklearn.exceptions.ConvergenceWarning")
 @pytest.mark.parametrize("target", sorted(TARGETS))
 @pytest.mark.parametrize("solver", ["gd", "momentum", "adam"])
 def test_partial_fit_after_loading_is_bit_identical(solver, target, tmp_path):
@@ -46,7 +51,12 @@ def test_partial_fit_after_loading_is_bit_identical(solver, target, tmp_path):
         assert resumed._optimizer.__dict__.keys() == continued._optimizer.__dict__.keys()
 
 
-@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+# A few epochs, compared with their continuation after loading: the end-of-fit
+# warning or SciPy's iteration limit of such short fits is expected.
+@pytest.mark.filterwarnings(
+    r"ignore:LLayer\w+. the final loss, .* is no better than:sklearn.exceptions.ConvergenceWarning")
+@pytest.mark.filterwarnings(
+    r"ignore:LLayer\w+. lbfgs stopped after:sklearn.exceptions.ConvergenceWarning")
 @pytest.mark.parametrize("target", sorted(TARGETS))
 @pytest.mark.parametrize("solver", ["gd", "momentum", "adam", "lbfgs"])
 def test_warm_start_fit_after_loading_is_bit_identical(solver, target, tmp_path):
@@ -59,7 +69,12 @@ def test_warm_start_fit_after_loading_is_bit_identical(solver, target, tmp_path)
     assert_same_training(resumed, continued)
 
 
-@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+# A few epochs, compared with their continuation after loading: the end-of-fit
+# warning or SciPy's iteration limit of such short fits is expected.
+@pytest.mark.filterwarnings(
+    r"ignore:LLayer\w+. the final loss, .* is no better than:sklearn.exceptions.ConvergenceWarning")
+@pytest.mark.filterwarnings(
+    r"ignore:LLayer\w+. lbfgs stopped after:sklearn.exceptions.ConvergenceWarning")
 def test_early_stopping_warm_start_after_loading_is_bit_identical(tmp_path):
     # The validation split is drawn from the restored generator, and the
     # patience counter and best score go on.
@@ -72,6 +87,10 @@ def test_early_stopping_warm_start_after_loading_is_bit_identical(tmp_path):
     assert_same_training(resumed, continued)
 
 
+# Four stochastic epochs fit nothing yet: the subject is resuming, so the
+# end-of-fit warning is expected.
+@pytest.mark.filterwarnings(
+    r"ignore:LLayer\w+. the final loss, .* is no better than:sklearn.exceptions.ConvergenceWarning")
 def test_a_changed_solver_starts_a_fresh_optimiser_as_without_saving(tmp_path):
     continued = LLayerClassifier(**course(solver="adam", **STOCHASTIC)).fit(X, Y_BINARY)
     continued.set_params(solver="momentum")
@@ -81,6 +100,10 @@ def test_a_changed_solver_starts_a_fresh_optimiser_as_without_saving(tmp_path):
     assert_same_training(resumed, continued)
 
 
+# Four stochastic epochs fit nothing yet: the subject is resuming, so the
+# end-of-fit warning is expected.
+@pytest.mark.filterwarnings(
+    r"ignore:LLayer\w+. the final loss, .* is no better than:sklearn.exceptions.ConvergenceWarning")
 def test_float32_moments_resume_in_float32(tmp_path):
     X32 = X.astype(np.float32)
     continued = LLayerClassifier(**course(solver="adam", **STOCHASTIC)).fit(X32, Y_BINARY)
@@ -91,7 +114,12 @@ def test_float32_moments_resume_in_float32(tmp_path):
     assert_same_training(resumed, continued)
 
 
-@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+# A few epochs, compared with their continuation after loading: the end-of-fit
+# warning or SciPy's iteration limit of such short fits is expected.
+@pytest.mark.filterwarnings(
+    r"ignore:LLayer\w+. the final loss, .* is no better than:sklearn.exceptions.ConvergenceWarning")
+@pytest.mark.filterwarnings(
+    r"ignore:LLayer\w+. lbfgs stopped after:sklearn.exceptions.ConvergenceWarning")
 @pytest.mark.parametrize("solver", ["momentum", "adam"])
 def test_a_model_switched_to_lbfgs_saves_and_goes_on_as_without_saving(solver, tmp_path):
     # lbfgs keeps no optimiser state: the earlier solver's is dropped, not
