@@ -312,7 +312,12 @@ class LLayerClassifier(ClassifierMixin, BaseLLayer):
                                     incremental)
 
     def _score_outputs(self, outputs, y, sample_weight=None):
-        return accuracy_score(y, self._labels(outputs), sample_weight=sample_weight)
+        # accuracy_score's own form, without its target checks: held-out scoring
+        # runs every epoch, and those checks (type_of_target) change the global
+        # warning filters for a moment, which a fit in another thread would see.
+        correct = np.asarray(self._labels(outputs)) == np.asarray(y)
+        correct = correct if correct.ndim == 1 else correct.all(axis=1)  # subset accuracy
+        return float(np.average(correct, weights=sample_weight))
 
     def _labels(self, outputs):
         return decode_labels(outputs, self._label_binarizer)
