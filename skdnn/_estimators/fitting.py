@@ -34,13 +34,6 @@ from .validation_data import check_validation_data, validation_score
 from .._reporting.warnings import user_stacklevel
 
 
-SYMMETRIC_WEIGHTS_WARNING = (
-    "init='zeros' gives every unit of a layer the same weights: they get the same "
-    "gradients and stay identical (with ReLU hidden layers no weight moves at all), so the "
-    "network cannot learn more than a single unit would (course 2's Initialization "
-    "notebook). Use init='he' or 'xavier'.")
-
-
 class FittingMixin:
     """The fit of :class:`skdnn._estimators.base.BaseLLayer`; not meant to be used alone."""
 
@@ -127,7 +120,8 @@ class FittingMixin:
     def _initialize(self, n_features, n_outputs, out_activation, dtype, validating=False):
         """Start a new model: every fitted attribute from its entry in ``_fitted_schema``."""
         if self.init == "zeros":
-            warnings.warn(SYMMETRIC_WEIGHTS_WARNING, UserWarning, stacklevel=user_stacklevel())
+            warnings.warn(diagnostics.SYMMETRIC_WEIGHTS, UserWarning,
+                          stacklevel=user_stacklevel())
         self._start_fitted_state(FitStart(
             layer_sizes=(n_features, *self._layer_sizes(), n_outputs),
             out_activation=out_activation, dtype=dtype,

@@ -14,6 +14,13 @@ from .. import engine
 PROBE_ROWS = 1000
 """int: the most training examples the end-of-fit forward pass looks at."""
 
+SYMMETRIC_WEIGHTS = (
+    "init='zeros' gives every unit of a layer the same weights: they get the same "
+    "gradients and stay identical (with ReLU hidden layers no weight moves at all), so the "
+    "network cannot learn more than a single unit would (course 2's Initialization "
+    "notebook). Use init='he' or 'xavier'.")
+"""str: the warning of a fit that starts from ``init="zeros"``, said before it trains."""
+
 # "No better than a constant" leaves a margin of 1%: a model that barely
 # beats the best constant output has learnt nothing worth keeping either.
 _CONSTANT_MARGIN = 0.99
