@@ -13,6 +13,8 @@ code that :class:`skdnn.LLayerClassifier` trains with.
 
 from .activations import (ACTIVATIONS, LEAKY_RELU_SLOPE, OUTPUT_ACTIVATIONS, relu,
                           relu_backward, sigmoid, sigmoid_backward, softmax)
+from .batch_norm import (BatchNormCache, batchnorm_backward, batchnorm_forward,
+                         batchnorm_inference, update_running_average)
 from .gradient_check import gradient_check
 from .initializers import (INITIALIZERS, initialize_network, initialize_parameters,
                            initialize_parameters_deep)
@@ -36,6 +38,7 @@ __all__ = [
     "OPTIMIZERS",
     "OUTPUT_ACTIVATIONS",
     "Adam",
+    "BatchNormCache",
     "GradientDescent",
     "L_layer_model",
     "L_model_backward",
@@ -44,6 +47,9 @@ __all__ = [
     "NullWorkspace",
     "Workspace",
     "backward_propagation",
+    "batchnorm_backward",
+    "batchnorm_forward",
+    "batchnorm_inference",
     "cast_state",
     "compute_cost",
     "convert_state",
@@ -76,5 +82,6 @@ __all__ = [
     "train_epoch",
     "two_layer_model",
     "update_parameters",
+    "update_running_average",
     "workspace_for",
 ]
