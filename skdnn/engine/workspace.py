@@ -217,11 +217,8 @@ class Workspace:
         -------
         rows : ndarray of shape (n_rows, n_features)
         """
-        key = ("X_batch", n_features, np.dtype(dtype))
-        buffer = self._buffers.get(key)
-        if buffer is None or buffer.shape[0] < n_rows:
-            buffer = self._buffers[key] = np.empty((n_rows, n_features), dtype=dtype)
-        return buffer[:n_rows]
+        # The batch in the course layout is a per-example array like the others.
+        return self._examples("X_batch", n_features, n_rows, dtype).T
 
     def batch_features(self, n_rows, n_features, dtype):
         """Buffer for one mini-batch, feature by feature: C-ordered ``(n_features, n_rows)``.
