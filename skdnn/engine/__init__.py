@@ -13,8 +13,10 @@ code that :class:`skdnn.LLayerClassifier` trains with.
 
 from .activations import (ACTIVATIONS, LEAKY_RELU_SLOPE, OUTPUT_ACTIVATIONS, relu,
                           relu_backward, sigmoid, sigmoid_backward, softmax)
-from .batch_norm import (BatchNormCache, batchnorm_backward, batchnorm_forward,
-                         batchnorm_inference, update_running_average)
+from .batch_norm import (BATCH_NORM_EPSILON, BatchNormCache, batchnorm_backward,
+                         batchnorm_forward, batchnorm_inference, fold_batch_norm,
+                         initialize_running_stats, update_running_average,
+                         update_running_stats)
 from .gradient_check import gradient_check
 from .initializers import (INITIALIZERS, initialize_network, initialize_parameters,
                            initialize_parameters_deep)
@@ -25,12 +27,15 @@ from .namespace import (convert_state, device, get_namespace, is_numpy, move_lik
 from .optimizers import OPTIMIZERS, Adam, GradientDescent, Momentum, cast_state, update_parameters
 from .propagation import (L_model_backward, L_model_forward, backward_propagation,
                           forward_propagation, linear_activation_backward,
-                          linear_activation_forward, linear_backward, linear_forward)
+                          linear_activation_forward, linear_backward,
+                          linear_batchnorm_activation_backward,
+                          linear_batchnorm_activation_forward, linear_forward, n_layers)
 from .training import draw_dropout_masks, loss_and_gradients, train_epoch
 from .workspace import NullWorkspace, Workspace, workspace_for
 
 __all__ = [
     "ACTIVATIONS",
+    "BATCH_NORM_EPSILON",
     "INITIALIZERS",
     "LEAKY_RELU_SLOPE",
     "LOSSES",
@@ -55,19 +60,24 @@ __all__ = [
     "convert_state",
     "device",
     "draw_dropout_masks",
+    "fold_batch_norm",
     "forward_propagation",
     "get_namespace",
     "gradient_check",
     "initialize_network",
     "initialize_parameters",
     "initialize_parameters_deep",
+    "initialize_running_stats",
     "is_numpy",
     "linear_activation_backward",
     "linear_activation_forward",
     "linear_backward",
+    "linear_batchnorm_activation_backward",
+    "linear_batchnorm_activation_forward",
     "linear_forward",
     "loss_and_gradients",
     "move_like",
+    "n_layers",
     "numpy_dtype",
     "output_delta",
     "predict",
@@ -83,5 +93,6 @@ __all__ = [
     "two_layer_model",
     "update_parameters",
     "update_running_average",
+    "update_running_stats",
     "workspace_for",
 ]

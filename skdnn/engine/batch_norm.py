@@ -12,8 +12,15 @@ layer normalises each unit over the mini-batch::
 and keeps exponentially weighted averages of ``mu`` and ``var`` for
 prediction, where one example has no batch to be normalised over.
 
-The estimators do not use these functions yet; they are the engine's first
-step towards batch normalisation.
+A batch-normalised layer has no bias: ``beta`` takes its place. In a
+parameter dict its ``W{l}`` is joined by ``gamma{l}`` and ``beta{l}``
+instead of ``b{l}`` (:func:`skdnn.engine.initialize_network`), and the
+propagation functions normalise every layer that has a ``gamma{l}``.
+
+With sample weights, ``mu`` and ``var`` are the weighted mean and variance
+(each example counting in proportion to its weight, so that a weight of 2
+is the example seen twice and a weight of 0 is no example); without, the
+course's plain means.
 """
 
 from typing import Any, NamedTuple
@@ -21,12 +28,19 @@ from typing import Any, NamedTuple
 from .namespace import get_namespace
 
 __all__ = [
+    "BATCH_NORM_EPSILON",
     "BatchNormCache",
     "batchnorm_backward",
     "batchnorm_forward",
     "batchnorm_inference",
+    "fold_batch_norm",
+    "initialize_running_stats",
     "update_running_average",
+    "update_running_stats",
 ]
+
+BATCH_NORM_EPSILON = 1e-5
+"""float: the ``epsilon`` added to the variance (PyTorch's and ONNX's default)."""
 
 
 class BatchNormCache(NamedTuple):
@@ -44,6 +58,9 @@ class BatchNormCache(NamedTuple):
         The batch's mean of each unit (for :func:`update_running_average`).
     var : array of shape (n_units, 1)
         The batch's (biased) variance of each unit.
+    share : float or array of shape (m,)
+        Each example's share of the statistics: ``1 / m``, or its weight
+        divided by the batch's total weight.
     """
 
     Z_norm: Any
@@ -51,9 +68,18 @@ class BatchNormCache(NamedTuple):
     gamma: Any
     mu: Any
     var: Any
+    share: Any
 
 
-def batchnorm_forward(Z, gamma, beta, epsilon=1e-8):
+def _batch_mean(values, share):
+    # The mean over the examples (columns), each counting by its share.
+    xp = get_namespace(values)
+    if isinstance(share, float):
+        return xp.mean(values, axis=1, keepdims=True)
+    return xp.sum(values * share, axis=1, keepdims=True)
+
+
+def batchnorm_forward(Z, gamma, beta, epsilon=BATCH_NORM_EPSILON, sample_weight=None):
     """Normalise each unit over the batch, then scale by ``gamma`` and shift by ``beta``.
 
     Parameters
@@ -64,8 +90,10 @@ def batchnorm_forward(Z, gamma, beta, epsilon=1e-8):
         Learned scale.
     beta : array of shape (n_units, 1)
         Learned shift.
-    epsilon : float, default=1e-8
+    epsilon : float, default=1e-5
         Added to the variance so that a constant unit (variance 0) stays finite.
+    sample_weight : array of shape (m,), default=None
+        Weight of each example in ``mu`` and ``var``; ``None``: the plain means.
 
     Returns
     -------
@@ -77,13 +105,15 @@ def batchnorm_forward(Z, gamma, beta, epsilon=1e-8):
         :func:`update_running_average`.
     """
     xp = get_namespace(Z, gamma, beta)
-    mu = xp.mean(Z, axis=1, keepdims=True)
+    m = Z.shape[1]
+    share = 1.0 / m if sample_weight is None else sample_weight / xp.sum(sample_weight)
+    mu = _batch_mean(Z, share)
     centred = Z - mu
-    var = xp.mean(centred * centred, axis=1, keepdims=True)
+    var = _batch_mean(centred * centred, share)
     inv_std = 1.0 / xp.sqrt(var + epsilon)
     Z_norm = centred * inv_std
     Z_tilde = gamma * Z_norm + beta
-    return Z_tilde, BatchNormCache(Z_norm, inv_std, gamma, mu, var)
+    return Z_tilde, BatchNormCache(Z_norm, inv_std, gamma, mu, var, share)
 
 
 def batchnorm_backward(dZ_tilde, cache):
@@ -117,16 +147,23 @@ def batchnorm_backward(dZ_tilde, cache):
     Contracting with ``dZ_norm = dZ_tilde * gamma`` gives the compact form::
 
         dZ = (s / m) * (m * dZ_norm - sum(dZ_norm) - x_hat * sum(dZ_norm * x_hat))
+
+    With sample weights each ``1/m`` is the example's share ``p_j`` (its
+    weight over the total), ``d x_hat_i / d z_j = s * (delta_ij - p_j -
+    x_hat_i * x_hat_j * p_j)``, and so::
+
+        dZ = s * (dZ_norm - p * (sum(dZ_norm) + x_hat * sum(dZ_norm * x_hat)))
+
+    which is the form computed (with ``p = 1/m`` it is the one above).
     """
     xp = get_namespace(dZ_tilde)
-    Z_norm, inv_std, gamma = cache.Z_norm, cache.inv_std, cache.gamma
-    m = Z_norm.shape[1]
+    Z_norm, inv_std, gamma, share = cache.Z_norm, cache.inv_std, cache.gamma, cache.share
     dbeta = xp.sum(dZ_tilde, axis=1, keepdims=True)
     dgamma = xp.sum(dZ_tilde * Z_norm, axis=1, keepdims=True)
     dZ_norm = dZ_tilde * gamma
-    dZ = (inv_std / m) * (m * dZ_norm
-                          - xp.sum(dZ_norm, axis=1, keepdims=True)
-                          - Z_norm * xp.sum(dZ_norm * Z_norm, axis=1, keepdims=True))
+    dZ = inv_std * (dZ_norm - share * (xp.sum(dZ_norm, axis=1, keepdims=True)
+                                       + Z_norm * xp.sum(dZ_norm * Z_norm, axis=1,
+                                                         keepdims=True)))
     return dZ, dgamma, dbeta
 
 
@@ -154,7 +191,8 @@ def update_running_average(running, batch_value, momentum):
     return momentum * running + (1.0 - momentum) * batch_value
 
 
-def batchnorm_inference(Z, gamma, beta, running_mean, running_var, epsilon=1e-8):
+def batchnorm_inference(Z, gamma, beta, running_mean, running_var,
+                        epsilon=BATCH_NORM_EPSILON):
     """Normalise with stored statistics, as at prediction time.
 
     Parameters
@@ -169,7 +207,7 @@ def batchnorm_inference(Z, gamma, beta, running_mean, running_var, epsilon=1e-8)
         Averaged batch means (:func:`update_running_average`).
     running_var : array of shape (n_units, 1)
         Averaged batch variances.
-    epsilon : float, default=1e-8
+    epsilon : float, default=1e-5
         As in :func:`batchnorm_forward`.
 
     Returns
@@ -180,3 +218,95 @@ def batchnorm_inference(Z, gamma, beta, running_mean, running_var, epsilon=1e-8)
     xp = get_namespace(Z, gamma, beta, running_mean, running_var)
     inv_std = 1.0 / xp.sqrt(running_var + epsilon)
     return gamma * ((Z - running_mean) * inv_std) + beta
+
+
+def _normalised_layers(parameters):
+    # The layers with a gamma: those the propagation functions normalise.
+    return [int(name[len("gamma"):]) for name in parameters if name.startswith("gamma")]
+
+
+def initialize_running_stats(parameters):
+    """Running statistics that have seen no batch: means 0, variances 1 (PyTorch's start).
+
+    Parameters
+    ----------
+    parameters : dict
+        A network; its layers with a ``gamma{l}`` are the batch-normalised ones.
+
+    Returns
+    -------
+    running_stats : dict
+        ``running_mean{l}`` (zeros) and ``running_var{l}`` (ones) of shape
+        ``(n_l, 1)`` for each batch-normalised layer ``l``, where and as its
+        ``gamma{l}`` is; empty for a network without batch normalisation.
+    """
+    running_stats = {}
+    for l in _normalised_layers(parameters):
+        gamma = parameters[f"gamma{l}"]
+        xp = get_namespace(gamma)
+        running_stats[f"running_mean{l}"] = xp.zeros_like(gamma)
+        running_stats[f"running_var{l}"] = xp.ones_like(gamma)
+    return running_stats
+
+
+def update_running_stats(running_stats, caches, momentum):
+    """Move every layer's running mean and variance towards its batch's, in place.
+
+    Parameters
+    ----------
+    running_stats : dict
+        As made by :func:`initialize_running_stats`; its entries are replaced.
+    caches : list of tuple
+        The caches of a forward pass in training (batch statistics); a
+        batch-normalised layer's is ``(linear_cache, activation_cache,
+        batchnorm_cache)``.
+    momentum : float in [0, 1]
+        See :func:`update_running_average`.
+    """
+    for l, cache in enumerate(caches, start=1):
+        statistics = cache[-1]
+        if isinstance(statistics, BatchNormCache):
+            running_stats[f"running_mean{l}"] = update_running_average(
+                running_stats[f"running_mean{l}"], statistics.mu, momentum)
+            running_stats[f"running_var{l}"] = update_running_average(
+                running_stats[f"running_var{l}"], statistics.var, momentum)
+
+
+def fold_batch_norm(parameters, running_stats, epsilon=BATCH_NORM_EPSILON):
+    """The plain network that computes what the batch-normalised one predicts.
+
+    At prediction a batch-normalised layer is affine in ``Z = W A``::
+
+        gamma * (W A - mean) / sqrt(var + epsilon) + beta = W' A + b'
+
+    with ``W' = (gamma / sqrt(var + epsilon)) * W`` (each unit's row scaled)
+    and ``b' = beta - gamma * mean / sqrt(var + epsilon)``.
+
+    Parameters
+    ----------
+    parameters : dict
+        A network, batch-normalised layers included.
+    running_stats : dict
+        Their running statistics.
+    epsilon : float, default=1e-5
+        As in :func:`batchnorm_inference`.
+
+    Returns
+    -------
+    parameters : dict
+        ``{"W1", "b1", ..., "WL", "bL"}``: the layers without batch
+        normalisation as they are (the same arrays), the others folded (new
+        arrays).
+    """
+    folded = {}
+    n_layers = sum(name.startswith("W") for name in parameters)
+    for l in range(1, n_layers + 1):
+        W = parameters[f"W{l}"]
+        if f"gamma{l}" not in parameters:
+            folded[f"W{l}"], folded[f"b{l}"] = W, parameters[f"b{l}"]
+            continue
+        xp = get_namespace(W)
+        scale = parameters[f"gamma{l}"] / xp.sqrt(running_stats[f"running_var{l}"] + epsilon)
+        folded[f"W{l}"] = scale * W
+        folded[f"b{l}"] = parameters[f"beta{l}"] - scale * running_stats[f"running_mean{l}"]
+    return folded

@@ -34,7 +34,7 @@ INITIALIZERS = {
 """dict of str to callable ``(rng, n_out, n_in) -> W``."""
 
 
-def initialize_network(layer_dims, init, rng, dtype=np.float64):
+def initialize_network(layer_dims, init, rng, dtype=np.float64, batch_norm=None):
     """Draw the parameters of a fully connected network.
 
     Parameters
@@ -47,18 +47,34 @@ def initialize_network(layer_dims, init, rng, dtype=np.float64):
         Generator the weights are drawn from, layer by layer.
     dtype : dtype, default=np.float64
         Dtype of the returned arrays (weights are drawn in float64).
+    batch_norm : sequence of bool, default=None
+        One per hidden layer: whether it is batch-normalised
+        (:mod:`skdnn.engine.batch_norm`). Such a layer has no bias; its scale
+        ``gamma{l}`` starts at ones and its shift ``beta{l}`` at zeros. The
+        weights are drawn as without it.
 
     Returns
     -------
     parameters : dict
-        ``{"W1": (n_1, n_x), "b1": (n_1, 1), ..., "WL", "bL"}``.
+        ``{"W1": (n_1, n_x), "b1": (n_1, 1), ..., "WL", "bL"}``, with
+        ``gamma{l}`` and ``beta{l}``, each ``(n_l, 1)``, in place of the
+        ``b{l}`` of a batch-normalised layer.
     """
     draw = INITIALIZERS[init]
+    n_hidden = len(layer_dims) - 2
+    normalised = [False] * n_hidden if batch_norm is None else list(batch_norm)
+    if len(normalised) != n_hidden:
+        raise ValueError(f"batch_norm has {len(normalised)} entries for {n_hidden} hidden "
+                         "layers (the output layer is never batch-normalised).")
     parameters = {}
     for l in range(1, len(layer_dims)):
         W = draw(rng, layer_dims[l], layer_dims[l - 1])
         parameters[f"W{l}"] = W.astype(dtype, copy=False)
-        parameters[f"b{l}"] = np.zeros((layer_dims[l], 1), dtype=dtype)
+        if l <= n_hidden and normalised[l - 1]:
+            parameters[f"gamma{l}"] = np.ones((layer_dims[l], 1), dtype=dtype)
+            parameters[f"beta{l}"] = np.zeros((layer_dims[l], 1), dtype=dtype)
+        else:
+            parameters[f"b{l}"] = np.zeros((layer_dims[l], 1), dtype=dtype)
     return parameters
 
 

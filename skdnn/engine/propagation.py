@@ -9,11 +9,19 @@ arguments), and dropout masks.
 Layout: examples are columns. ``A`` of layer ``l`` has shape ``(n_l, m)``.
 A layer's cache is ``(linear_cache, activation_cache)`` with
 ``linear_cache = (A_prev, W, b)`` and ``activation_cache = Z``.
+
+A layer with a ``gamma{l}`` in the parameters is batch-normalised
+(:mod:`skdnn.engine.batch_norm`): ``A = g(BN(W A_prev))``, without bias. Its
+cache is ``(linear_cache, activation_cache, batchnorm_cache)``, with
+``linear_cache = (A_prev, W, None)``, ``activation_cache = Z_tilde`` and the
+batch's statistics last (``None`` when the layer was normalised by running
+statistics, as at prediction).
 """
 
 import numpy as np
 
 from .activations import ACTIVATIONS
+from .batch_norm import batchnorm_backward, batchnorm_forward, batchnorm_inference
 from .namespace import get_namespace, is_numpy
 from .workspace import buffers
 
@@ -26,7 +34,10 @@ __all__ = [
     "linear_activation_backward",
     "linear_activation_forward",
     "linear_backward",
+    "linear_batchnorm_activation_backward",
+    "linear_batchnorm_activation_forward",
     "linear_forward",
+    "n_layers",
 ]
 
 
@@ -37,6 +48,21 @@ def _matmul(a, b, out=None):
         product = a @ b
         return np.asarray(product) if is_numpy(get_namespace(a, b)) else product
     return np.matmul(a, b, out=out)
+
+
+def n_layers(parameters):
+    """The number of layers ``L`` of a network: one weight matrix ``W{l}`` each.
+
+    Parameters
+    ----------
+    parameters : dict
+        ``{"W1", "b1", ..., "WL", "bL"}``, batch-normalised layers included.
+
+    Returns
+    -------
+    L : int
+    """
+    return sum(name.startswith("W") for name in parameters)
 
 
 def course_activations(parameters):
@@ -52,8 +78,7 @@ def course_activations(parameters):
     activations : list of str
         ``["relu"] * (L - 1) + ["sigmoid"]``.
     """
-    L = len(parameters) // 2
-    return ["relu"] * (L - 1) + ["sigmoid"]
+    return ["relu"] * (n_layers(parameters) - 1) + ["sigmoid"]
 
 
 def linear_forward(A, W, b, out=None):
@@ -104,7 +129,58 @@ def linear_activation_forward(A_prev, W, b, activation, out=None):
     return A, (linear_cache, Z)
 
 
-def forward_propagation(X, parameters, activations, dropout_masks=None, workspace=None):
+def linear_batchnorm_activation_forward(A_prev, W, gamma, beta, activation, running=None,
+                                        sample_weight=None, out=None):
+    """One batch-normalised layer forward: ``A = g(BN(W A_prev))``, without bias.
+
+    Parameters
+    ----------
+    A_prev : ndarray of shape (n_{l-1}, m)
+    W : ndarray of shape (n_l, n_{l-1})
+    gamma, beta : ndarray of shape (n_l, 1)
+        The layer's scale and shift (``beta`` takes the place of the bias).
+    activation : str
+        Key of :data:`skdnn.engine.ACTIVATIONS`.
+    running : tuple of two ndarrays, default=None
+        The layer's running mean and variance, to normalise by them (as at
+        prediction); ``None`` normalises by the batch's own statistics (as
+        in training).
+    sample_weight : ndarray of shape (m,), default=None
+        Weights of the batch's statistics (see :func:`skdnn.engine.batchnorm_forward`).
+    out : tuple of two ndarrays, default=None
+        Buffers for ``Z`` and ``A``.
+
+    Returns
+    -------
+    A : ndarray of shape (n_l, m)
+    cache : tuple
+        ``((A_prev, W, None), Z_tilde, batchnorm_cache)``; ``batchnorm_cache``
+        is ``None`` with ``running``.
+    """
+    Z_out, A_out = (None, None) if out is None else out
+    Z = _matmul(W, A_prev, out=Z_out)
+    if running is None:
+        Z_tilde, batchnorm_cache = batchnorm_forward(Z, gamma, beta, sample_weight=sample_weight)
+    else:
+        Z_tilde, batchnorm_cache = batchnorm_inference(Z, gamma, beta, *running), None
+    A = ACTIVATIONS[activation].forward(Z_tilde, out=A_out)
+    return A, ((A_prev, W, None), Z_tilde, batchnorm_cache)
+
+
+def _layer_forward(A, parameters, l, activation, running_stats, sample_weight, out):
+    # Layer l of a network, batch-normalised where it has a gamma.
+    W = parameters[f"W{l}"]
+    if f"gamma{l}" not in parameters:
+        return linear_activation_forward(A, W, parameters[f"b{l}"], activation, out=out)
+    running = None if running_stats is None else (running_stats[f"running_mean{l}"],
+                                                  running_stats[f"running_var{l}"])
+    return linear_batchnorm_activation_forward(A, W, parameters[f"gamma{l}"],
+                                               parameters[f"beta{l}"], activation, running,
+                                               sample_weight, out=out)
+
+
+def forward_propagation(X, parameters, activations, dropout_masks=None, workspace=None, *,
+                        running_stats=None, sample_weight=None):
     """Forward pass through every layer.
 
     Parameters
@@ -121,22 +197,31 @@ def forward_propagation(X, parameters, activations, dropout_masks=None, workspac
         activations.
     workspace : Workspace, default=None
         Buffers to compute into; without one every array is new.
+    running_stats : dict, default=None
+        For batch-normalised layers: their running statistics
+        (``running_mean{l}``, ``running_var{l}``) to normalise by, as at
+        prediction; ``None`` normalises each by the batch's statistics, as in
+        training.
+    sample_weight : ndarray of shape (m,), default=None
+        Weights of the batch's statistics, in training.
 
     Returns
     -------
     AL : ndarray of shape (n_L, m)
         Output activations.
     caches : list of tuple
-        One cache per layer, see :func:`linear_activation_forward`.
+        One cache per layer, see :func:`linear_activation_forward` and
+        :func:`linear_batchnorm_activation_forward`.
     """
     workspace = buffers(workspace)
-    L = len(parameters) // 2
+    L = n_layers(parameters)
     A = X
     caches = []
     for l in range(1, L + 1):
-        W, b = parameters[f"W{l}"], parameters[f"b{l}"]
-        out = workspace.layer_outputs(l, W.shape[0], X.shape[1], W.dtype)
-        A, cache = linear_activation_forward(A, W, b, activations[l - 1], out=out)
+        out = workspace.layer_outputs(l, parameters[f"W{l}"].shape[0], X.shape[1],
+                                      parameters[f"W{l}"].dtype)
+        A, cache = _layer_forward(A, parameters, l, activations[l - 1], running_stats,
+                                  sample_weight, out)
         if dropout_masks is not None and l < L and dropout_masks[l - 1] is not None:
             A = get_namespace(A).multiply(A, dropout_masks[l - 1], out=workspace.in_place(A))
         caches.append(cache)
@@ -213,6 +298,49 @@ def linear_activation_backward(dA, cache, activation, out=None, *, input_gradien
     return linear_backward(dZ, linear_cache, out=out, input_gradient=input_gradient)
 
 
+def linear_batchnorm_activation_backward(dA, cache, activation, out=None, *,
+                                         input_gradient=True):
+    """One batch-normalised layer backward: activation, batch norm, then the linear step.
+
+    Parameters
+    ----------
+    dA : ndarray of shape (n_l, m)
+        Gradient with respect to the layer's activations.
+    cache : tuple
+        From :func:`linear_batchnorm_activation_forward` in training.
+    activation : str
+        Key of :data:`skdnn.engine.ACTIVATIONS`.
+    out : tuple of three ndarrays, default=None
+        Buffers for ``dA_prev``, ``dW`` and a ``db`` (computed and unused);
+        ``dZ_tilde`` then overwrites ``dA``.
+    input_gradient : bool, default=True
+        Whether to compute ``dA_prev`` (see :func:`linear_backward`).
+
+    Returns
+    -------
+    dA_prev : ndarray of shape (n_{l-1}, m), or None without ``input_gradient``
+    dW : ndarray of shape (n_l, n_{l-1})
+    dgamma, dbeta : ndarray of shape (n_l, 1)
+    """
+    linear_cache, Z_tilde, batchnorm_cache = cache
+    dZ_tilde = ACTIVATIONS[activation].backward(dA, Z_tilde, out=None if out is None else dA)
+    dZ, dgamma, dbeta = batchnorm_backward(dZ_tilde, batchnorm_cache)
+    dA_prev, dW, _ = linear_backward(dZ, linear_cache, out=out, input_gradient=input_gradient)
+    return dA_prev, dW, dgamma, dbeta
+
+
+def _layer_backward(dA, cache, activation, l, grads, out, input_gradient):
+    # Layer l backward into grads; returns dA_prev.
+    if len(cache) == 3:  # batch-normalised
+        dA_prev, grads[f"dW{l}"], grads[f"dgamma{l}"], grads[f"dbeta{l}"] = \
+            linear_batchnorm_activation_backward(dA, cache, activation, out=out,
+                                                 input_gradient=input_gradient)
+    else:
+        dA_prev, grads[f"dW{l}"], grads[f"db{l}"] = linear_activation_backward(
+            dA, cache, activation, out=out, input_gradient=input_gradient)
+    return dA_prev
+
+
 def backward_propagation(dAL, caches, activations, dropout_masks=None, workspace=None):
     """Backward pass through every layer: the gradients of the parameters.
 
@@ -240,16 +368,16 @@ def backward_propagation(dAL, caches, activations, dropout_masks=None, workspace
     Returns
     -------
     grads : dict
-        ``dW{l}`` and ``db{l}`` for every layer.
+        ``dW{l}`` and ``db{l}`` for every layer; ``dgamma{l}`` and
+        ``dbeta{l}`` instead of ``db{l}`` for a batch-normalised one.
     """
     workspace = buffers(workspace)
     grads = {}
     dA = dAL
     for l in range(len(caches), 0, -1):
-        (_, W, _), _ = caches[l - 1]
-        dA, grads[f"dW{l}"], grads[f"db{l}"] = linear_activation_backward(
-            dA, caches[l - 1], activations[l - 1], out=workspace.layer_gradients(l, W, dA),
-            input_gradient=l > 1)
+        W = caches[l - 1][0][1]
+        dA = _layer_backward(dA, caches[l - 1], activations[l - 1], l, grads,
+                             workspace.layer_gradients(l, W, dA), input_gradient=l > 1)
         if l > 1 and dropout_masks is not None and dropout_masks[l - 2] is not None:
             dA = get_namespace(dA).multiply(dA, dropout_masks[l - 2], out=workspace.in_place(dA))
     return grads

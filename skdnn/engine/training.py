@@ -9,6 +9,7 @@ L-BFGS solver all go through :func:`loss_and_gradients`.
 
 import numpy as np
 
+from .batch_norm import update_running_stats
 from .losses import LOSS_OF_OUTPUT, LOSSES, mean_loss_array, output_delta
 from .namespace import get_namespace, is_numpy, move_like, numpy_dtype, to_numpy
 from .propagation import backward_propagation, forward_propagation
@@ -18,7 +19,8 @@ __all__ = ["draw_dropout_masks", "loss_and_gradients", "train_epoch"]
 
 
 def loss_and_gradients(X, Y, parameters, activations, *, sample_weight=None, alpha=0.0,
-                       dropout_masks=None, workspace=None):
+                       dropout_masks=None, workspace=None, running_stats=None,
+                       batch_norm_momentum=0.9):
     """Cost of the network on ``(X, Y)`` and its gradients.
 
     The loss is the canonical partner of the output activation (see
@@ -30,19 +32,29 @@ def loss_and_gradients(X, Y, parameters, activations, *, sample_weight=None, alp
     X : ndarray or sparse matrix of shape (n_x, m)
     Y : ndarray of shape (n_L, m)
     parameters : dict
-        ``{"W1", "b1", ..., "WL", "bL"}``.
+        ``{"W1", "b1", ..., "WL", "bL"}``; batch-normalised layers
+        (``gamma{l}``, ``beta{l}``) use the batch's statistics.
     activations : sequence of str
         One per layer; the last is the output activation.
     sample_weight : ndarray of shape (m,), default=None
-        Weight of each example in the (weighted mean) cost.
+        Weight of each example in the (weighted mean) cost, and in the
+        batch-normalised layers' statistics.
     alpha : float, default=0.0
         L2 penalty: ``alpha / (2 * sum(w)) * sum of squared weights`` is added
-        to the cost, ``sum(w)`` being ``m`` without sample weights.
+        to the cost, ``sum(w)`` being ``m`` without sample weights. Only the
+        weights ``W{l}`` are penalised: biases and batch normalisation's
+        ``gamma{l}`` and ``beta{l}`` are not.
     dropout_masks : list, default=None
         See :func:`skdnn.engine.forward_propagation`.
     workspace : Workspace, default=None
         Buffers reused from step to step; the gradients returned are then
         the workspace's, overwritten by the next step.
+    running_stats : dict, default=None
+        The batch-normalised layers' running statistics, moved towards this
+        batch's (:func:`skdnn.engine.update_running_stats`); ``None`` leaves
+        no trace of the batch (as a gradient check needs).
+    batch_norm_momentum : float, default=0.9
+        The weight of the old running statistics in that average.
 
     Returns
     -------
@@ -51,9 +63,11 @@ def loss_and_gradients(X, Y, parameters, activations, *, sample_weight=None, alp
         their namespace, so that a GPU need not wait at every step for the
         host to read it.
     grads : dict
-        The gradients of the cost: ``dW{l}``, ``db{l}`` for every layer.
+        The gradients of the cost: ``dW{l}``, ``db{l}`` for every layer
+        (``dgamma{l}``, ``dbeta{l}`` for a batch-normalised one).
     """
-    AL, caches = forward_propagation(X, parameters, activations, dropout_masks, workspace)
+    AL, caches = forward_propagation(X, parameters, activations, dropout_masks, workspace,
+                                     sample_weight=sample_weight)
     xp = get_namespace(AL)
     loss = LOSSES[LOSS_OF_OUTPUT[activations[-1]]]
     cost = mean_loss_array(loss.per_example(AL, Y), sample_weight)
@@ -63,6 +77,8 @@ def loss_and_gradients(X, Y, parameters, activations, *, sample_weight=None, alp
                                                                                  AL.dtype))
     grads = backward_propagation(dZL, caches, [*activations[:-1], "identity"], dropout_masks,
                                  workspace)
+    if running_stats is not None:
+        update_running_stats(running_stats, caches, batch_norm_momentum)
     if alpha:
         total_weight = X.shape[1] if sample_weight is None else float(xp.sum(sample_weight))
         squares = 0.0
@@ -178,7 +194,7 @@ def _each_followed_by(batches, on_batch):
 
 def train_epoch(X, Y, parameters, activations, optimizer, *, batch_size=None, shuffle=True,
                 rng=None, sample_weight=None, alpha=0.0, dropout=None, workspace=None,
-                on_batch=None):
+                on_batch=None, running_stats=None, batch_norm_momentum=0.9):
     """One pass over the data: a step of ``optimizer`` per mini-batch.
 
     Parameters
@@ -208,6 +224,11 @@ def train_epoch(X, Y, parameters, activations, optimizer, *, batch_size=None, sh
         Called with no arguments after each mini-batch, a skipped one
         included (to report progress); ``None`` calls nothing and costs
         nothing.
+    running_stats : dict, default=None
+        The running statistics of the batch-normalised layers, updated after
+        each step (see :func:`loss_and_gradients`).
+    batch_norm_momentum : float, default=0.9
+        Their momentum.
 
     Returns
     -------
@@ -232,7 +253,9 @@ def train_epoch(X, Y, parameters, activations, optimizer, *, batch_size=None, sh
         if dropout is not None and any(dropout):
             masks = draw_dropout_masks(rng, parameters, Xb.shape[1], dropout)
         cost, grads = loss_and_gradients(Xb, Yb, parameters, activations, sample_weight=wb,
-                                         alpha=alpha, dropout_masks=masks, workspace=workspace)
+                                         alpha=alpha, dropout_masks=masks, workspace=workspace,
+                                         running_stats=running_stats,
+                                         batch_norm_momentum=batch_norm_momentum)
         optimizer.update(parameters, grads)
         costs.append(cost)
         weights.append(Xb.shape[1] if wb is None else float(host_weight[host_index].sum()))
