@@ -75,6 +75,8 @@ class BaseLLayer(CallbackSupportMixin, FittedStateMixin, FittingMixin, BaseEstim
         "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
         # "loss" is the validation loss negated; the others are scikit-learn's scorers.
         "scoring": [None, StrOptions({"loss", *get_scorer_names()}), callable],
+        "batch_norm": ["boolean", list, tuple],
+        "batch_norm_momentum": [Interval(Real, 0, 1, closed="both")],
         "warm_start": ["boolean"],
         "random_state": ["random_state"],
         "verbose": ["verbose"],
@@ -87,7 +89,7 @@ class BaseLLayer(CallbackSupportMixin, FittedStateMixin, FittingMixin, BaseEstim
                  beta_1=0.9, beta_2=0.999, epsilon=1e-8, tol=0.0001,
                  n_iter_no_change=10, early_stopping=False, validation_fraction=0.1,
                  warm_start=False, random_state=None, verbose=0, decay_interval=1,
-                 scoring=None):
+                 scoring=None, batch_norm=False, batch_norm_momentum=0.9):
         self.hidden_layer_sizes = hidden_layer_sizes
         self.activation = activation
         self.init = init
@@ -116,6 +118,8 @@ class BaseLLayer(CallbackSupportMixin, FittedStateMixin, FittingMixin, BaseEstim
         self.verbose = verbose
         self.decay_interval = decay_interval
         self.scoring = scoring
+        self.batch_norm = batch_norm
+        self.batch_norm_momentum = batch_norm_momentum
 
     def set_params(self, **params):
         """Set the parameters of this estimator (scikit-learn's ``set_params``).
@@ -136,18 +140,32 @@ class BaseLLayer(CallbackSupportMixin, FittedStateMixin, FittingMixin, BaseEstim
 
     # --- fitted attributes in scikit-learn's layout, derived from parameters_ ---
 
+    def _predicting_network(self):
+        """The plain ``W``, ``b`` network that predicts: batch norm's statistics folded in."""
+        return engine.fold_batch_norm(self.parameters_, self.running_stats_)
+
     @property
     def coefs_(self):
-        """list of ndarray: ``coefs_[i]`` is ``W{i+1}.T``, shape (n_in, n_out)."""
+        """list of ndarray: ``coefs_[i]`` is ``W{i+1}.T``, shape (n_in, n_out).
+
+        For a batch-normalised layer, the weights with the running statistics
+        folded in (:func:`skdnn.engine.fold_batch_norm`).
+        """
         check_is_fitted(self)
-        return [self.parameters_[f"W{l}"].T for l in range(1, self.n_layers_)]
+        network = self._predicting_network()
+        return [network[f"W{l}"].T for l in range(1, self.n_layers_)]
 
     @property
     def intercepts_(self):
-        """list of ndarray: ``intercepts_[i]`` is ``b{i+1}`` flattened, shape (n_out,)."""
+        """list of ndarray: ``intercepts_[i]`` is ``b{i+1}`` flattened, shape (n_out,).
+
+        For a batch-normalised layer, ``beta`` with the running statistics
+        folded in.
+        """
         check_is_fitted(self)
-        xp = engine.get_namespace(self.parameters_["b1"])
-        return [xp.reshape(self.parameters_[f"b{l}"], (-1,)) for l in range(1, self.n_layers_)]
+        network = self._predicting_network()
+        xp = engine.get_namespace(network["b1"])
+        return [xp.reshape(network[f"b{l}"], (-1,)) for l in range(1, self.n_layers_)]
 
     @property
     def loss_(self):
@@ -200,8 +218,17 @@ class BaseLLayer(CallbackSupportMixin, FittedStateMixin, FittingMixin, BaseEstim
             return list(value)
         return [value] * n_hidden
 
+    def _batch_norm_layers(self):
+        """Whether each hidden layer is batch-normalised, by ``batch_norm``."""
+        normalised = self._hidden_setting(self.batch_norm, "batch_norm",
+                                          len(self._layer_sizes()))
+        if not all(isinstance(flag, (bool, np.bool_)) for flag in normalised):
+            raise ValueError("batch_norm must be a bool or a list of bools, one per hidden "
+                             f"layer, got {self.batch_norm!r}.")
+        return [bool(flag) for flag in normalised]
+
     def _check_settings(self):
-        """Return the hidden activations and dropout rates, one per hidden layer."""
+        """Return the hidden activations, dropout rates and batch norm, one per hidden layer."""
         n_hidden = len(self._layer_sizes())
         activations = self._hidden_setting(self.activation, "activation", n_hidden)
         known = hidden_activations()
@@ -217,7 +244,7 @@ class BaseLLayer(CallbackSupportMixin, FittedStateMixin, FittingMixin, BaseEstim
         if self.solver == "lbfgs" and any(dropout):
             raise ValueError("dropout needs a stochastic solver; it is not supported with "
                              "solver='lbfgs' (its line search needs a deterministic loss).")
-        return activations, dropout
+        return activations, dropout, self._batch_norm_layers()
 
     def _activations(self):
         """The fitted network's activations, one per layer."""
@@ -266,7 +293,7 @@ class BaseLLayer(CallbackSupportMixin, FittedStateMixin, FittingMixin, BaseEstim
 
     def _outputs(self, X):
         """Output activations for validated ``X`` (scikit-learn layout)."""
-        return network_outputs(X, self.parameters_, self._activations())
+        return network_outputs(X, self.parameters_, self._activations(), self.running_stats_)
 
     def _forward(self, X, method):
         """Output activations for ``X``; a ``ValueError`` rather than NaN or infinity."""

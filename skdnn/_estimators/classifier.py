@@ -144,18 +144,38 @@ class LLayerClassifier(ClassifierMixin, BaseLLayer):
         ``"loss"`` the validation loss negated, so that higher is better; any
         other scikit-learn scorer name or a callable
         ``scorer(estimator, X, y)``. A callable cannot be saved in a model file.
+    batch_norm : bool or list of bool, default=False
+        Batch normalisation (course 2, week 3) of the hidden layers, one
+        setting for all or one per hidden layer. A normalised layer computes
+        ``Z = W A_prev``, normalises each unit over the mini-batch, then
+        scales it by ``gamma`` and shifts it by ``beta`` (which takes the
+        place of the bias) before the activation. Training uses each batch's
+        statistics (weighted by ``sample_weight``), prediction their running
+        averages (``running_stats_``). ``alpha`` does not penalise ``gamma``
+        and ``beta``. See the user guide's :ref:`batch-norm`.
+    batch_norm_momentum : float, default=0.9
+        Weight of the old value in the running averages of the batch
+        statistics, ``running = m * running + (1 - m) * batch``: PyTorch's
+        ``momentum=0.1``.
 
     Attributes
     ----------
     classes_ : ndarray of shape (n_classes,)
         Class labels (for multilabel, ``arange(n_labels)``).
     parameters_ : dict
-        The course-layout parameters ``{"W1": (n_1, n_features), "b1": (n_1, 1), ...}``.
+        The course-layout parameters ``{"W1": (n_1, n_features), "b1": (n_1, 1), ...}``;
+        a batch-normalised layer has ``gamma{l}`` and ``beta{l}`` instead of ``b{l}``.
+    running_stats_ : dict
+        The running mean and variance of each batch-normalised layer,
+        ``{"running_mean1": (n_1, 1), "running_var1": (n_1, 1), ...}``;
+        empty without ``batch_norm``.
     coefs_ : list of ndarray
         ``coefs_[i]`` has shape (n_units_i, n_units_{i+1}): scikit-learn's
-        layout, views of ``parameters_``.
+        layout, views of ``parameters_``. For a batch-normalised layer, the
+        weights with the running statistics folded in (what ``predict``
+        computes; :func:`skdnn.engine.fold_batch_norm`).
     intercepts_ : list of ndarray
-        ``intercepts_[i]`` has shape (n_units_{i+1},).
+        ``intercepts_[i]`` has shape (n_units_{i+1},); folded likewise.
     loss_curve_ : list of float
         The training cost at every epoch, before that epoch's last step.
     best_loss_ : float
@@ -210,7 +230,8 @@ class LLayerClassifier(ClassifierMixin, BaseLLayer):
                  beta_1=0.9, beta_2=0.999, epsilon=1e-8, tol=0.0001,
                  n_iter_no_change=10, early_stopping=False, validation_fraction=0.1,
                  class_weight=None, warm_start=False, random_state=None, verbose=0,
-                 decay_interval=1, scoring=None):
+                 decay_interval=1, scoring=None, batch_norm=False,
+                 batch_norm_momentum=0.9):
         super().__init__(
             hidden_layer_sizes, activation, init, solver=solver, learning_rate=learning_rate,
             max_iter=max_iter, max_fun=max_fun, batch_size=batch_size, shuffle=shuffle,
@@ -220,7 +241,8 @@ class LLayerClassifier(ClassifierMixin, BaseLLayer):
             epsilon=epsilon, tol=tol, n_iter_no_change=n_iter_no_change,
             early_stopping=early_stopping, validation_fraction=validation_fraction,
             warm_start=warm_start, random_state=random_state, verbose=verbose,
-            decay_interval=decay_interval, scoring=scoring)
+            decay_interval=decay_interval, scoring=scoring, batch_norm=batch_norm,
+            batch_norm_momentum=batch_norm_momentum)
         self.class_weight = class_weight
 
     def fit(self, X, y, sample_weight=None, *, X_val=None, y_val=None, sample_weight_val=None):

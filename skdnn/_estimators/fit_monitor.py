@@ -95,9 +95,9 @@ class FitMonitor:
         The epochs with a floating-point error, and the notes for the end.
     interrupted : bool
         Whether Ctrl-C stopped the fit (its model is then kept).
-    best_parameters : dict or None
-        With early stopping, a copy of the parameters of the best epoch so
-        far: the model an interrupted fit keeps.
+    best_network : dict or None
+        With early stopping, the network of the best epoch so far (the
+        estimator's ``_snapshot_network``): the model an interrupted fit keeps.
     batch_hook : callable or None
         For :func:`skdnn.engine.train_epoch`'s ``on_batch``: reports each
         mini-batch to the callbacks; ``None`` without callbacks or when an
@@ -110,7 +110,7 @@ class FitMonitor:
         self._printer = printer
         self.log = FloatingPointLog()
         self.interrupted = False
-        self.best_parameters = None
+        self.best_network = None
         self._first_epoch = estimator.n_iter_
         self._in_epoch = False
         self._ctrl_c = False  # a deferred Ctrl-C, acted on at the end of the epoch
@@ -192,7 +192,7 @@ class FitMonitor:
             self._task.begin_epoch()
         if self._copy_each_epoch:
             self._epoch_start = (self._estimator._snapshot_fitted_state(),
-                                 copy.deepcopy(self.best_parameters))
+                                 copy.deepcopy(self.best_network))
         self._in_epoch = True
 
     def epoch_recorded(self, iteration, cost):
@@ -209,21 +209,22 @@ class FitMonitor:
         """Something for the end-of-fit warning (a limit reached, a recovery)."""
         self.log.notes.append(text)
 
-    def end_epoch(self, best_parameters=None):
+    def end_epoch(self, is_best=False):
         """The epoch is complete: the callbacks' hooks; whether training stops now.
 
         Parameters
         ----------
-        best_parameters : dict, optional
-            The epoch's parameters, when it is the best so far (kept as a copy).
+        is_best : bool, default=False
+            Whether the epoch is the best so far by validation score: its
+            network is then copied as :attr:`best_network`.
 
         Returns
         -------
         stop : bool
             Whether a callback or Ctrl-C asks training to stop.
         """
-        if best_parameters is not None:
-            self.best_parameters = copy.deepcopy(best_parameters)
+        if is_best:
+            self.best_network = self._estimator._snapshot_network()
         self._in_epoch = False
         stop = self._task is not None and self._task.end_epoch()
         return stop or self._ctrl_c
@@ -245,7 +246,7 @@ class FitMonitor:
         if self._in_epoch and not undone:
             if self._epoch_start is None:
                 raise
-            state, self.best_parameters = self._epoch_start
+            state, self.best_network = self._epoch_start
             self._estimator._restore_fitted_state(state)
         self._in_epoch = False
         if self._estimator.n_iter_ == self._first_epoch:
@@ -256,7 +257,7 @@ class FitMonitor:
         """The warning of a fit that Ctrl-C stopped; says which model is kept."""
         est = self._estimator
         kept = ("the best by validation score" if est.validation_scores_ and
-                self.best_parameters is not None else "the last")
+                self.best_network is not None else "the last")
         warnings.warn(f"{INTERRUPTED} {type(est).__name__} keeps its model after "
                       f"{est.n_iter_} iterations ({kept}): as a fit with max_iter="
                       f"{est.n_iter_} would.", UserWarning, stacklevel=user_stacklevel())

@@ -64,10 +64,10 @@ class FittingMixin:
         if incremental and self.early_stopping:
             raise ValueError("partial_fit does not support early_stopping=True (as "
                              "scikit-learn's MLP): set early_stopping=False.")
-        hidden_activations, dropout = self._check_settings()
+        hidden_activations, dropout, batch_norm = self._check_settings()
         first_call = not continues(self, incremental)
         if not first_call:
-            check_same_network(self, hidden_activations, incremental)
+            check_same_network(self, hidden_activations, batch_norm, incremental)
         X, y, sample_weight = self._validate_inputs(X, y, sample_weight, reset=first_call)
         Y, out_activation = self._encode_targets(y, first_call, classes,
                                                  warm_start=not (first_call or incremental))
@@ -139,8 +139,8 @@ class FittingMixin:
                              sample_weight, validation, n_epochs, monitor)
         except KeyboardInterrupt:
             monitor.keep_after_interrupt()
-        if monitor.best_parameters is not None:
-            self.parameters_ = monitor.best_parameters
+        if monitor.best_network is not None:
+            self._restore_network(monitor.best_network)
 
     def _epoch_loop(self, X, Y, activations, dropout, sample_weight, validation, n_epochs,
                     monitor):
@@ -157,7 +157,9 @@ class FittingMixin:
                     X, Y, self.parameters_, activations, self._optimizer,
                     batch_size=self._batch_size(), shuffle=self.shuffle, rng=self._random_state,
                     sample_weight=sample_weight, alpha=self.alpha, dropout=dropout,
-                    workspace=workspace, on_batch=monitor.batch_hook)
+                    workspace=workspace, on_batch=monitor.batch_hook,
+                    running_stats=self.running_stats_,
+                    batch_norm_momentum=self.batch_norm_momentum)
                 self._record_epoch(cost, X.shape[1], monitor)
                 if monitor.overflowed_this_epoch() and not all(
                         np.isfinite(to_host(p)).all() for p in self.parameters_.values()):
@@ -165,13 +167,12 @@ class FittingMixin:
                         "The parameters became non-finite"))
                 is_best = self._after_epoch(cost, validation, activations, record)
             except TrainingDiverged as exc:
-                if monitor.best_parameters is None:
+                if monitor.best_network is None:
                     raise
                 self._keep_best_after_divergence(exc, monitor, X, Y, activations,
                                                  sample_weight)
                 return
-            if monitor.end_epoch(self.parameters_ if is_best and validation is not None
-                                 else None):
+            if monitor.end_epoch(is_best and validation is not None):
                 return
             # As MLPClassifier counts: n_iter_no_change epochs without improvement
             # are tolerated, the next one acts.
@@ -197,19 +198,24 @@ class FittingMixin:
         # to the host once, and the model goes back at the end.
         xp, device, on_numpy = namespace_and_device(self.parameters_["W1"])
         parameters = {k: to_host(v) for k, v in self.parameters_.items()}
+        running_stats = {k: to_host(v) for k, v in self.running_stats_.items()}
         try:
             result = minimize_lbfgs(to_host(X), to_host(Y), parameters, activations,
                                     sample_weight=to_host(sample_weight), alpha=self.alpha,
                                     max_iter=self.max_iter, max_fun=self.max_fun, tol=self.tol,
-                                    callback=monitor.lbfgs_callback(record, self.max_iter))
+                                    callback=monitor.lbfgs_callback(record, self.max_iter),
+                                    running_stats=running_stats)
         except KeyboardInterrupt:
             # minimize_lbfgs put back the last completed iteration, which is recorded.
             monitor.keep_after_interrupt(undone=True)
             self.best_loss_ = min(self.best_loss_, self.loss_curve_[-1])
             return
         finally:
+            self.running_stats_ = running_stats
             if not on_numpy:
                 self.parameters_ = {k: to_device(v, xp, device) for k, v in parameters.items()}
+                self.running_stats_ = {k: to_device(v, xp, device)
+                                       for k, v in running_stats.items()}
         if not np.isfinite(result.fun):
             raise TrainingDiverged(self._divergence_message(f"The loss became {result.fun}"))
         self.best_loss_ = min(self.best_loss_, float(result.fun))
@@ -236,7 +242,7 @@ class FittingMixin:
             self.t_ -= X.shape[1]
             self.loss_curve_.pop()
         del self.validation_loss_curve_[len(self.validation_scores_):]
-        self.parameters_ = monitor.best_parameters
+        self._restore_network(monitor.best_network)
         loss = engine.LOSSES[engine.LOSS_OF_OUTPUT[activations[-1]]]
         with np.errstate(all="ignore"):
             outputs = to_host(self._outputs(X.T))
@@ -310,7 +316,8 @@ class FittingMixin:
         with np.errstate(all="ignore"):
             symptoms = diagnostics.training_symptoms(
                 self.loss_curve_[first_epoch:], X, Y, self.parameters_, activations,
-                sample_weight, overflow_epochs=log.epochs, final_loss=log.final_loss)
+                sample_weight, overflow_epochs=log.epochs, final_loss=log.final_loss,
+                running_stats=self.running_stats_)
         if not symptoms and not log.notes:
             return
         message = f"{type(self).__name__}: " + "; ".join([*symptoms, *log.notes]) + "."

@@ -21,8 +21,17 @@ def _unpack_into(parameters, theta):
         start += p.size
 
 
+def _full_batch_statistics(X, parameters, activations, sample_weight, running_stats):
+    # The batch of a full-batch solver is the data: the statistics the model
+    # was trained with are the ones to predict with.
+    if running_stats:
+        _, caches = engine.forward_propagation(X, parameters, activations,
+                                               sample_weight=sample_weight)
+        engine.update_running_stats(running_stats, caches, momentum=0.0)
+
+
 def minimize_lbfgs(X, Y, parameters, activations, *, sample_weight=None, alpha=0.0,
-                   max_iter=200, max_fun=15000, tol=None, callback=None):
+                   max_iter=200, max_fun=15000, tol=None, callback=None, running_stats=None):
     """Minimise the network's cost with ``scipy.optimize.minimize(method="L-BFGS-B")``.
 
     Parameters
@@ -48,6 +57,10 @@ def minimize_lbfgs(X, Y, parameters, activations, *, sample_weight=None, alpha=0
         keeps SciPy's own stopping criteria.
     callback : callable, default=None
         Called with the cost after every iteration.
+    running_stats : dict, default=None
+        The running statistics of batch-normalised layers: replaced by the
+        statistics of the full batch under the parameters returned (an
+        interrupted run's included).
 
     Returns
     -------
@@ -82,6 +95,8 @@ def minimize_lbfgs(X, Y, parameters, activations, *, sample_weight=None, alpha=0
                                          method="L-BFGS-B", callback=report, options=options)
     except KeyboardInterrupt:
         _unpack_into(parameters, last_iterate)
+        _full_batch_statistics(X, parameters, activations, sample_weight, running_stats)
         raise
     _unpack_into(parameters, result.x)
+    _full_batch_statistics(X, parameters, activations, sample_weight, running_stats)
     return result

@@ -11,7 +11,7 @@ from .. import engine
 PREDICT_CHUNK_BYTES = 32 * 2**20
 
 
-def network_outputs(X, parameters, activations):
+def network_outputs(X, parameters, activations, running_stats=None):
     """Output activations for ``X`` in scikit-learn layout, one chunk of rows at a time.
 
     Parameters
@@ -22,6 +22,8 @@ def network_outputs(X, parameters, activations):
         The course-layout network.
     activations : list of str
         One per layer.
+    running_stats : dict, default=None
+        The running statistics of the batch-normalised layers, if any.
 
     Returns
     -------
@@ -37,11 +39,11 @@ def network_outputs(X, parameters, activations):
     on_numpy = engine.is_numpy(xp)
     dtype = W1.dtype
     itemsize = engine.numpy_dtype(W1).itemsize
-    L = len(parameters) // 2
-    n_outputs = parameters[f"b{L}"].shape[0]
+    L = engine.n_layers(parameters)
+    n_outputs = parameters[f"W{L}"].shape[0]
     out = xp.empty((X.shape[0], n_outputs), dtype=dtype, device=engine.device(W1))
     workspace = engine.workspace_for(W1)
-    units = sum(parameters[f"b{l}"].shape[0] for l in range(1, L + 1))
+    units = sum(parameters[f"W{l}"].shape[0] for l in range(1, L + 1))
     row_bytes = (2 * units + (X.shape[1] if X.dtype != dtype else 0)) * itemsize
     chunk_rows = int(np.clip(PREDICT_CHUNK_BYTES // row_bytes, 256, 65536))
     for rows in gen_batches(X.shape[0], chunk_rows):
@@ -52,7 +54,8 @@ def network_outputs(X, parameters, activations):
                 raise ValueError(f"X holds values beyond the range of this {dtype} model "
                                  f"(largest magnitude {float(xp.finfo(dtype).max):.3g}); "
                                  "scale X or fit the model on float64 data.")
-        AL, _ = engine.forward_propagation(Xc.T, parameters, activations, workspace=workspace)
+        AL, _ = engine.forward_propagation(Xc.T, parameters, activations, workspace=workspace,
+                                           running_stats=running_stats)
         out[rows, ...] = AL.T
     return out
 

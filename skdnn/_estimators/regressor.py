@@ -115,13 +115,31 @@ class LLayerRegressor(RegressorMixin, BaseLLayer):
         The validation score of each epoch: ``None`` is R² (:meth:`score`),
         ``"loss"`` the validation loss negated, or a scikit-learn scorer name
         or callable; see :class:`LLayerClassifier`.
+    batch_norm : bool or list of bool, default=False
+        Batch normalisation (course 2, week 3) of the hidden layers, one
+        setting for all or one per hidden layer. A normalised layer computes
+        ``Z = W A_prev``, normalises each unit over the mini-batch, then
+        scales it by ``gamma`` and shifts it by ``beta`` (which takes the
+        place of the bias) before the activation. Training uses each batch's
+        statistics (weighted by ``sample_weight``), prediction their running
+        averages (``running_stats_``). ``alpha`` does not penalise ``gamma``
+        and ``beta``. See the user guide's :ref:`batch-norm`.
+    batch_norm_momentum : float, default=0.9
+        Weight of the old value in the running averages of the batch
+        statistics, ``running = m * running + (1 - m) * batch``: PyTorch's
+        ``momentum=0.1``.
 
     Attributes
     ----------
     parameters_ : dict
-        Course-layout parameters ``{"W1", "b1", ...}``.
+        Course-layout parameters ``{"W1", "b1", ...}`` (``gamma{l}``,
+        ``beta{l}`` for a batch-normalised layer).
+    running_stats_ : dict
+        The running statistics of the batch-normalised layers, see
+        :class:`LLayerClassifier`.
     coefs_ : list of ndarray
-        Weights in scikit-learn's layout (views of ``parameters_``).
+        Weights in scikit-learn's layout (views of ``parameters_``; folded
+        with the running statistics for a batch-normalised layer).
     intercepts_ : list of ndarray
         Biases in scikit-learn's layout.
     loss_curve_ : list of float
@@ -175,7 +193,8 @@ class LLayerRegressor(RegressorMixin, BaseLLayer):
                  beta_1=0.9, beta_2=0.999, epsilon=1e-8, tol=0.0001,
                  n_iter_no_change=10, early_stopping=False, validation_fraction=0.1,
                  loss="squared_error", normalize_y=True, warm_start=False, random_state=None,
-                 verbose=0, decay_interval=1, scoring=None):
+                 verbose=0, decay_interval=1, scoring=None, batch_norm=False,
+                 batch_norm_momentum=0.9):
         super().__init__(
             hidden_layer_sizes, activation, init, solver=solver, learning_rate=learning_rate,
             max_iter=max_iter, max_fun=max_fun, batch_size=batch_size, shuffle=shuffle,
@@ -185,7 +204,8 @@ class LLayerRegressor(RegressorMixin, BaseLLayer):
             epsilon=epsilon, tol=tol, n_iter_no_change=n_iter_no_change,
             early_stopping=early_stopping, validation_fraction=validation_fraction,
             warm_start=warm_start, random_state=random_state, verbose=verbose,
-            decay_interval=decay_interval, scoring=scoring)
+            decay_interval=decay_interval, scoring=scoring, batch_norm=batch_norm,
+            batch_norm_momentum=batch_norm_momentum)
         self.loss = loss
         self.normalize_y = normalize_y
 

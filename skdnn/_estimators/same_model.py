@@ -6,7 +6,7 @@ network, so the settings and the data must still describe it:
 
 - the same hidden layers: their sizes (and so the number of per-layer
   activations and dropout rates, which ``_check_settings`` holds to the
-  sizes) and their activations;
+  sizes), their activations and which of them are batch-normalised;
 - the same output layer: its activation (the loss's partner, see
   :data:`skdnn.engine.LOSSES`) and one output per column of the encoded ``y``.
 
@@ -50,7 +50,7 @@ def _start_over(incremental):
     return "a warm start continues the fitted model: set warm_start=False to train a new one."
 
 
-def check_same_network(estimator, hidden_activations, incremental):
+def check_same_network(estimator, hidden_activations, batch_norm, incremental):
     """Raise ValueError when the settings ask for other layers than the fitted ones.
 
     Called before the data are validated, so nothing has changed yet.
@@ -61,6 +61,8 @@ def check_same_network(estimator, hidden_activations, incremental):
         Fitted.
     hidden_activations : list of str
         The hidden activations the settings ask for (``_check_settings``).
+    batch_norm : list of bool
+        Which hidden layers the settings batch-normalise.
     incremental : bool
         Whether the fit is ``partial_fit`` (for the message).
     """
@@ -73,6 +75,12 @@ def check_same_network(estimator, hidden_activations, incremental):
     if list(hidden_activations) != list(estimator._hidden_activations):
         raise ValueError(f"activation={estimator.activation!r} differs from the hidden "
                          f"activations of the fitted model, {estimator._hidden_activations}; "
+                         f"{_start_over(incremental)}")
+    fitted = [f"gamma{l}" in parameters for l in range(1, estimator.n_layers_ - 1)]
+    if list(batch_norm) != fitted:
+        # A normalised layer has gamma and beta where another has a bias.
+        raise ValueError(f"batch_norm={estimator.batch_norm!r} differs from the "
+                         f"batch-normalised layers of the fitted model, {fitted}; "
                          f"{_start_over(incremental)}")
     asked, fitted = estimator._out_activation(), estimator.out_activation_
     if asked != fitted:

@@ -15,7 +15,8 @@ from typing import Any, Callable, NamedTuple, Optional
 from .. import engine
 
 __all__ = ["FitStart", "Fitted", "FittedEntriesMixin", "held_out", "move_network",
-           "move_optimizer", "new_network", "settings_activations", "starts_at"]
+           "move_optimizer", "new_network", "new_running_stats", "settings_activations",
+           "starts_at"]
 
 
 class FitStart(NamedTuple):
@@ -62,11 +63,16 @@ class Fitted(NamedTuple):
         ``move(value, convert)`` gives the value with each of its arrays
         converted (to another namespace, device or dtype); ``None``: the value
         stays on the host.
+    network : bool
+        Whether it is part of the function the model predicts with (the
+        parameters, batch norm's running statistics): what early stopping
+        keeps of its best epoch.
     """
 
     kind: Any
     start: Optional[Callable] = None
     move: Optional[Callable] = None
+    network: bool = False
 
 
 def starts_at(value):
@@ -95,7 +101,17 @@ def settings_activations(estimator, fit_start):
 def new_network(estimator, fit_start):
     """The ``start`` of ``parameters_``: the network drawn by ``init`` from the fit's generator."""
     return engine.initialize_network(list(fit_start.layer_sizes), estimator.init,
-                                     fit_start.random_state, fit_start.dtype)
+                                     fit_start.random_state, fit_start.dtype,
+                                     batch_norm=estimator._batch_norm_layers())
+
+
+def new_running_stats(estimator, fit_start):
+    """The ``start`` of ``running_stats_``: none seen yet, for the layers of ``parameters_``.
+
+    Needs no ``fit_start``: a model file from before batch normalisation
+    starts it too.
+    """
+    return engine.initialize_running_stats(estimator.parameters_)
 
 
 def move_array(array, convert):
@@ -173,6 +189,28 @@ class FittedEntriesMixin:
         """
         return copy.deepcopy({name: getattr(self, name) for name in self._fitted_schema
                               if hasattr(self, name)})
+
+    def _snapshot_network(self):
+        """A deep copy of the entries marked ``network``: the function the model predicts with.
+
+        Returns
+        -------
+        snapshot : dict
+            Give it to :meth:`_restore_network` to predict as now again.
+        """
+        return copy.deepcopy({name: getattr(self, name)
+                              for name, entry in self._fitted_schema.items() if entry.network})
+
+    def _restore_network(self, snapshot):
+        """Put back the network of :meth:`_snapshot_network` (the other fitted state stays).
+
+        Parameters
+        ----------
+        snapshot : dict
+            As returned by :meth:`_snapshot_network`; owned by the estimator afterwards.
+        """
+        for name, value in snapshot.items():
+            setattr(self, name, value)
 
     def _restore_fitted_state(self, snapshot):
         """Put back the state of :meth:`_snapshot_fitted_state`: the others are removed.

@@ -198,7 +198,11 @@ class FeatureNames:
 
 
 class Network:
-    """``parameters_``: arrays ``W1``, ``b1``, ... of the layer sizes, one float dtype."""
+    """``parameters_``: arrays ``W1``, ``b1``, ... of the layer sizes, one float dtype.
+
+    A batch-normalised hidden layer (by the hyperparameter ``batch_norm``)
+    has ``gamma{l}`` and ``beta{l}`` instead of ``b{l}``.
+    """
 
     optional = False
 
@@ -217,12 +221,42 @@ class Network:
         if estimator.n_layers_ != len(sizes):
             raise ValueError(f"n_layers_ is {estimator.n_layers_} but hidden_layer_sizes "
                              f"makes {len(sizes)} layers")
+        normalised = [*estimator._batch_norm_layers(), False]  # never the output layer
         parameters = {}
         for l in range(1, len(sizes)):
             parameters[f"W{l}"] = arrays.take(f"W{l}", (sizes[l], sizes[l - 1]),
                                               (dtypes[stored],))
-            parameters[f"b{l}"] = arrays.take(f"b{l}", (sizes[l], 1), (dtypes[stored],))
+            for key in (("gamma", "beta") if normalised[l - 1] else ("b",)):
+                parameters[f"{key}{l}"] = arrays.take(f"{key}{l}", (sizes[l], 1),
+                                                      (dtypes[stored],))
         return parameters
+
+
+class RunningStats:
+    """``running_stats_``: ``running_mean{l}``, ``running_var{l}`` of each batch-normalised layer.
+
+    The layers are those of ``parameters_`` (loaded before); the arrays have
+    its dtype, and a variance is never negative. Files written before batch
+    normalisation have none: their networks have no such layer.
+    """
+
+    optional = True
+
+    def dump(self, value, name, arrays, estimator):
+        arrays.update({k: engine.to_numpy(v) for k, v in value.items()})
+        return list(value)
+
+    def load(self, stored, name, arrays, estimator):
+        expected = engine.initialize_running_stats(estimator.parameters_)
+        if not isinstance(stored, list) or sorted(map(str, stored)) != sorted(expected):
+            raise ValueError(f"{name} must name exactly the statistics of the batch-normalised "
+                             f"layers, {_short(list(expected))}")
+        dtype = estimator.parameters_["W1"].dtype
+        statistics = {key: arrays.take(key, start.shape, (dtype,))
+                      for key, start in expected.items()}
+        if any((v < 0).any() for k, v in statistics.items() if k.startswith("running_var")):
+            raise ValueError(f"{name} holds a negative variance")
+        return statistics
 
 
 class OptimizerState:

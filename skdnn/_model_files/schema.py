@@ -11,10 +11,10 @@ one entry.
 
 import numpy as np
 from .. import engine
-from .entries import (Fitted, FittedEntriesMixin, held_out, move_network,
-                              move_optimizer, new_network, settings_activations, starts_at)
+from .entries import (Fitted, FittedEntriesMixin, held_out, move_network, move_optimizer,
+                      new_network, new_running_stats, settings_activations, starts_at)
 from .kinds import (Choice, Count, Curve, FeatureNames, Generator, Network, Number, OptimizerState,
-                   _short, _Arrays)
+                    RunningStats, _short, _Arrays)
 
 
 class FittedStateMixin(FittedEntriesMixin):
@@ -22,10 +22,13 @@ class FittedStateMixin(FittedEntriesMixin):
 
     # Constructor parameters added after model files were first written, with
     # the value that reproduces what a file without them was trained with.
-    _parameters_added_later = {"decay_interval": 1, "normalize_y": False, "scoring": None}
+    _parameters_added_later = {"decay_interval": 1, "normalize_y": False, "scoring": None,
+                               "batch_norm": False, "batch_norm_momentum": 0.9}
 
     # Loaded in this order: a kind may use the attributes above it. An entry
-    # without a start is set while the data are checked and encoded.
+    # without a start is set while the data are checked and encoded. An
+    # optional entry that a file lacks (written before it existed) starts
+    # from its start, if it has one.
     _fitted_schema = {
         "n_features_in_": Fitted(Count(1)),
         "feature_names_in_": Fitted(FeatureNames()),
@@ -36,7 +39,8 @@ class FittedStateMixin(FittedEntriesMixin):
         "n_outputs_": Fitted(Count(1), lambda est, start: start.layer_sizes[-1]),
         "out_activation_": Fitted(Choice(*engine.OUTPUT_ACTIVATIONS),
                                   lambda est, start: start.out_activation),
-        "parameters_": Fitted(Network(), new_network, move_network),
+        "parameters_": Fitted(Network(), new_network, move_network, network=True),
+        "running_stats_": Fitted(RunningStats(), new_running_stats, move_network, network=True),
         "n_iter_": Fitted(Count(), starts_at(0)),
         "t_": Fitted(Count(), starts_at(0)),
         "loss_curve_": Fitted(Curve(), starts_at([])),
@@ -119,6 +123,8 @@ class FittedStateMixin(FittedEntriesMixin):
                 setattr(estimator, name, entry.kind.load(state[name], name, arrays, estimator))
             elif not entry.kind.optional:
                 raise ValueError(f"the fitted state has no {name}")
+            elif entry.start is not None:
+                setattr(estimator, name, entry.start(estimator, None))
         arrays.check_all_taken()
         estimator._start_fitted_state(None, [name for name in schema if name not in written])
         estimator._check_fitted_targets()

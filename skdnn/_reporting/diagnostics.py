@@ -74,7 +74,7 @@ def fitted_loss(Y):
 
 
 def training_symptoms(loss_curve, X, Y, parameters, activations, sample_weight=None,
-                      overflow_epochs=(), final_loss=None):
+                      overflow_epochs=(), final_loss=None, running_stats=None):
     """The symptoms of a failed fit, as short sentences; empty when there are none.
 
     Parameters
@@ -96,6 +96,8 @@ def training_symptoms(loss_curve, X, Y, parameters, activations, sample_weight=N
         The training loss of the model returned, where that is not the last
         epoch's (the best model, kept after a divergence); ``None``: the last
         value of ``loss_curve``.
+    running_stats : dict, default=None
+        The running statistics of batch-normalised layers (what predict uses).
 
     Returns
     -------
@@ -118,10 +120,12 @@ def training_symptoms(loss_curve, X, Y, parameters, activations, sample_weight=N
     # The probe runs on the host whatever the array library: its rows and the
     # model are small next to the training.
     parameters = {k: engine.to_numpy(v) for k, v in parameters.items()}
+    running_stats = {k: engine.to_numpy(v) for k, v in (running_stats or {}).items()}
     probe = engine.to_numpy(engine.take_rows(X.T, columns)).T
-    AL, caches = engine.forward_propagation(probe, parameters, activations)
-    dead = [l for l, ((A_prev, _, _), _) in enumerate(caches[1:], start=1)
-            if not np.any(A_prev)]
+    AL, caches = engine.forward_propagation(probe, parameters, activations,
+                                            running_stats=running_stats)
+    # A layer's cache starts with its linear cache, (A_prev, W, b).
+    dead = [l for l, cache in enumerate(caches[1:], start=1) if not np.any(cache[0][0])]
     if dead:
         symptoms.append(f"every unit of hidden layer(s) {dead} is inactive (outputs 0) on the "
                         "training data")
