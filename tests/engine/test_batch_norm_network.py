@@ -348,14 +348,15 @@ def test_constant_and_saturated_units_train_without_warning(dtype):
     parameters["beta2"][:] = 60.0  # sigmoid units saturated at 1
     X, Y = _data(m=9)
     X[0] = 7.0  # a constant feature ...
-    parameters["W1"][0, 1:] = 0.0  # ... alone feeds unit 1, constant over the batch
+    parameters["W1"][0, 1:] = 0.0  # ... alone feeds the first unit, constant over the batch
     X, Y = X.astype(dtype), Y.astype(dtype)
+    weight = np.array([1.0, 0.0, 2.0, 0.5, 1.0, 1.0, 3.0, 1.0, 2.0], dtype=dtype)
     stats = E.initialize_running_stats(parameters)
     with warnings.catch_warnings():
         warnings.simplefilter("error", RuntimeWarning)
         # Batches of 4, 4 and 1: a one-example batch has variance 0 everywhere.
         E.train_epoch(X * 1e4, Y, parameters, ["relu", "sigmoid", "sigmoid"], E.Adam(0.01),
-                      batch_size=4, shuffle=False, running_stats=stats)
+                      batch_size=4, shuffle=False, sample_weight=weight, running_stats=stats)
         AL, _ = E.forward_propagation(X, parameters, ["relu", "sigmoid", "sigmoid"],
                                       running_stats=stats)
     for array in (*parameters.values(), *stats.values(), AL):
