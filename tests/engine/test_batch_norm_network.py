@@ -320,18 +320,31 @@ def test_array_api_matches_numpy(library):
     cost, grads = E.loss_and_gradients(X, Y, parameters, activations, sample_weight=weight,
                                        running_stats=stats)
     AL_infer, _ = E.forward_propagation(X, parameters, activations, running_stats=stats)
+    folded = E.fold_batch_norm(parameters, stats)
+    trained, trained_stats = copy.deepcopy(parameters), E.initialize_running_stats(parameters)
+    E.train_epoch(X, Y, trained, activations, E.Adam(0.05), batch_size=3,
+                  rng=np.random.RandomState(0), sample_weight=weight, running_stats=trained_stats)
 
     put = namespace.put
     parameters_x = {name: put(p) for name, p in parameters.items()}
-    stats_x = {name: put(p) for name, p in E.initialize_running_stats(parameters).items()}
+    stats_x = E.initialize_running_stats(parameters_x)  # made where gamma lives
     X_x, Y_x, weight_x = put(X), put(Y), put(weight)
     AL_train_x, _ = E.forward_propagation(X_x, parameters_x, activations, sample_weight=weight_x)
     cost_x, grads_x = E.loss_and_gradients(X_x, Y_x, parameters_x, activations,
                                            sample_weight=weight_x, running_stats=stats_x)
     AL_infer_x, _ = E.forward_propagation(X_x, parameters_x, activations, running_stats=stats_x)
+    folded_x = E.fold_batch_norm(parameters_x, stats_x)
+    trained_x = {name: put(p) for name, p in parameters.items()}
+    trained_stats_x = E.initialize_running_stats(trained_x)
+    E.train_epoch(X_x, Y_x, trained_x, activations, E.Adam(0.05), batch_size=3,
+                  rng=np.random.RandomState(0), sample_weight=weight_x,
+                  running_stats=trained_stats_x)
     pairs = [(AL_train_x, AL_train), (AL_infer_x, AL_infer), (cost_x, cost)]
     pairs += [(grads_x[name], grads[name]) for name in grads]
     pairs += [(stats_x[name], stats[name]) for name in stats]
+    pairs += [(folded_x[name], folded[name]) for name in folded]
+    pairs += [(trained_x[name], trained[name]) for name in trained]
+    pairs += [(trained_stats_x[name], trained_stats[name]) for name in trained_stats]
     assert sorted(grads_x) == sorted(grads)
     for got, expected in pairs:
         namespace.assert_lives_here(got)
