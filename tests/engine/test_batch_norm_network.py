@@ -173,6 +173,28 @@ def test_gradient_check_options(case):
     assert E.gradient_check(X, Y, parameters, activations, **options) < 1e-7
 
 
+def test_gradients_with_dropout_masks_match_finite_differences():
+    # gradient_check takes no masks: the same centred differences, masks fixed.
+    parameters, (X, Y) = _network(), _data()
+    activations = ["tanh", "sigmoid", "sigmoid"]
+    masks = E.draw_dropout_masks(np.random.RandomState(0), parameters, X.shape[1], [0.3, 0.5])
+    _, grads = E.loss_and_gradients(X, Y, parameters, activations, dropout_masks=masks)
+    analytic, numeric = [], []
+    for name, p in parameters.items():
+        for index in np.ndindex(p.shape):
+            costs = []
+            for h in (1e-6, -1e-6):
+                nudged = copy.deepcopy(parameters)
+                nudged[name][index] += h
+                costs.append(E.loss_and_gradients(X, Y, nudged, activations,
+                                                  dropout_masks=masks)[0])
+            numeric.append((costs[0] - costs[1]) / 2e-6)
+        analytic.extend(grads["d" + name].ravel())
+    analytic, numeric = np.array(analytic), np.array(numeric)
+    scale = np.linalg.norm(analytic) + np.linalg.norm(numeric)
+    assert np.linalg.norm(analytic - numeric) / scale < 1e-7
+
+
 def test_alpha_does_not_penalise_gamma_and_beta():
     parameters, (X, Y) = _network(), _data()
     activations = ["relu", "tanh", "sigmoid"]
