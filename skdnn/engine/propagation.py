@@ -321,10 +321,16 @@ def linear_batchnorm_activation_backward(dA, cache, activation, out=None, *,
     dA_prev : ndarray of shape (n_{l-1}, m), or None without ``input_gradient``
     dW : ndarray of shape (n_l, n_{l-1})
     dgamma, dbeta : ndarray of shape (n_l, 1)
+        ``(1/m)`` times :func:`skdnn.engine.batchnorm_backward`'s, as ``db``
+        of :func:`linear_backward`.
     """
     linear_cache, Z_tilde, batchnorm_cache = cache
     dZ_tilde = ACTIVATIONS[activation].backward(dA, Z_tilde, out=None if out is None else dA)
     dZ, dgamma, dbeta = batchnorm_backward(dZ_tilde, batchnorm_cache)
+    # dA is m times the gradient of the mean cost (the course's dZL = AL - Y):
+    # like db in linear_backward, dgamma and dbeta take the 1/m.
+    m = dZ_tilde.shape[1]
+    dgamma, dbeta = dgamma * (1 / m), dbeta * (1 / m)
     dA_prev, dW, _ = linear_backward(dZ, linear_cache, out=out, input_gradient=input_gradient)
     return dA_prev, dW, dgamma, dbeta
 
