@@ -5,6 +5,7 @@ checks that they continue, are kept, cast, refitted or moved with them.
 """
 
 import re
+import signal
 import warnings
 
 import numpy as np
@@ -18,6 +19,7 @@ from sklearn.preprocessing import StandardScaler
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from skdnn import LLayerClassifier, LLayerRegressor, engine
+from skdnn.engine import training
 from tests.helpers.training import (GRADIENT_SOLVERS, assert_same_model, best_validation_epoch,
                                     fit_quietly, moons, regression, three_classes)
 
@@ -136,6 +138,56 @@ def test_early_stopping_keeps_the_best_epochs_parameters_and_running_statistics(
                            X, y, **fit_params)
         for key in last.running_stats_:
             assert not np.allclose(last.running_stats_[key], stopped.running_stats_[key]), key
+
+
+# ------------------------------------------------------------------ Ctrl-C
+
+
+def _interrupt_at(monkeypatch, module, call, action):
+    """Make ``module.loss_and_gradients`` do ``action()`` on its ``call``-th call; count calls."""
+    original, calls = module.loss_and_gradients, []
+
+    def wrapper(*args, **kwargs):
+        calls.append(None)
+        if len(calls) == call:
+            action()
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(module, "loss_and_gradients", wrapper)
+    return calls
+
+
+def _bare_interrupt():
+    raise KeyboardInterrupt
+
+
+def test_ctrl_c_mid_epoch_keeps_the_running_statistics_of_the_completed_epoch(monkeypatch):
+    X, y = three_classes(64)  # four batches of 16 an epoch
+    est = _bn_classifier(max_iter=50, tol=None)
+    _interrupt_at(monkeypatch, training, 3 * 4 + 2, lambda: signal.raise_signal(signal.SIGINT))
+    with pytest.warns(UserWarning, match="Training interrupted by user"):
+        est.fit(X, y)
+    monkeypatch.undo()
+    assert est.n_iter_ == 4  # the 4th epoch completes
+    _assert_same_network(_network(est), _network(_bn_classifier(max_iter=4, tol=None).fit(X, y)))
+
+
+def test_interrupted_lbfgs_predicts_with_the_statistics_of_the_iterate_it_keeps(monkeypatch):
+    X, y = regression(50)
+    est = LLayerRegressor((5, 4), batch_norm=True, solver="lbfgs", random_state=0)
+    calls = _interrupt_at(monkeypatch, engine, 0, None)
+    fit_quietly(clone(est).set_params(max_iter=6), X, y)
+    _interrupt_at(monkeypatch, engine, len(calls) + 1, _bare_interrupt)  # in the 7th iteration
+    with pytest.warns(UserWarning, match="Training interrupted by user"):
+        est.set_params(max_iter=50).fit(X, y)
+    monkeypatch.undo()
+    assert est.n_iter_ == 6
+    expected = fit_quietly(clone(est).set_params(max_iter=6), X, y)
+    _assert_same_network(_network(est), _network(expected))
+    _, caches = engine.forward_propagation(X.T, est.parameters_, ["relu", "relu", "identity"])
+    for l in (1, 2):
+        assert_allclose(est.running_stats_[f"running_mean{l}"], caches[l - 1][-1].mu,
+                        rtol=1e-12, atol=1e-15)
 
 
 # ------------------------------------------------------------------ data
