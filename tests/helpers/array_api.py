@@ -157,6 +157,17 @@ CASES = [
      lambda: regression(2, poisson=True), False),
     ("regression-lbfgs-weights", LLayerRegressor(**course(**SMALL, solver="lbfgs", alpha=0.1)),
      regression, True),
+    # Batch normalisation: batch statistics in training (weighted, with dropout), running
+    # ones in prediction, the full batch's for L-BFGS.
+    ("multiclass-batch-norm-dropout-weights",
+     LLayerClassifier(**course(**SMALL, **ADAM, batch_norm=True, dropout=0.2, alpha=0.1)),
+     multiclass, True),
+    ("binary-batch-norm-lbfgs-weights",
+     LLayerClassifier(**course(**SMALL, solver="lbfgs", batch_norm=True)), binary, True),
+    ("regression-2d-batch-norm-momentum",
+     LLayerRegressor(**course(**SMALL, solver="momentum", learning_rate=0.02,
+                              batch_norm=[False, True], batch_norm_momentum=0.7,
+                              batch_size=20)), lambda: regression(2), False),
 ]
 
 
@@ -176,13 +187,18 @@ def fit_pair(estimator, data, weighted, ns):
 
 
 def assert_same_fit(reference, fitted, ns):
-    """Assert the fitted arrays live on ``ns`` and equal the NumPy fit's."""
+    """Assert the fitted arrays (running statistics included) live on ``ns`` and equal NumPy's."""
     assert fitted.n_iter_ == reference.n_iter_
     assert_allclose(fitted.loss_curve_, reference.loss_curve_, **ns.tolerance)
     for key, value in fitted.parameters_.items():
         ns.assert_lives_here(value)
         assert value.dtype == getattr(ns.xp, ns.dtype_name), key
         ns.assert_close(value, reference.parameters_[key], err_msg=key)
+    assert fitted.running_stats_.keys() == reference.running_stats_.keys()
+    for key, value in fitted.running_stats_.items():
+        ns.assert_lives_here(value)
+        assert value.dtype == getattr(ns.xp, ns.dtype_name), key
+        ns.assert_close(value, reference.running_stats_[key], err_msg=key)
     for fitted_list, reference_list in [(fitted.coefs_, reference.coefs_),
                                         (fitted.intercepts_, reference.intercepts_)]:
         for value, expected in zip(fitted_list, reference_list, strict=True):

@@ -197,6 +197,30 @@ def test_moving_a_model_leaves_the_original_as_it_was(ns):
     assert all(isinstance(m, np.ndarray) for m in original._optimizer.first_moments.values())
 
 
+def test_moved_batch_norm_model_moves_its_running_statistics(ns, tmp_path):
+    _on_another_library(ns)
+    X, y = multiclass()
+    X = ns.host(X)
+    estimator = adam_classifier().set_params(batch_norm=[True, False], batch_norm_momentum=0.8)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        original = clone(estimator).fit(X, y)
+    before = {k: v.copy() for k, v in original.running_stats_.items()}
+    moved = move_estimator_to(original, ns.xp, ns.device)
+    assert moved.running_stats_.keys() == {"running_mean1", "running_var1"}
+    for key, value in moved.running_stats_.items():
+        ns.assert_lives_here(value)
+        assert_array_equal(engine.to_numpy(value), before[key], err_msg=key)
+    for key, value in original.running_stats_.items():  # the original keeps its own
+        assert isinstance(value, np.ndarray)
+        assert_array_equal(value, before[key], err_msg=key)
+    # The moved model predicts by them, and partial_fit moves them as on NumPy.
+    on_numpy, moved = _moved_and_continued(estimator, X, y, ns, tmp_path)
+    assert not np.allclose(on_numpy.running_stats_["running_mean1"], before["running_mean1"])
+    assert_same_fit(on_numpy, moved, ns)
+    assert_same_outputs(on_numpy, moved, X, y, ns.put(X), ns.put(y), ns)
+
+
 def test_same_random_state_same_parameters(ns):
     _on_another_library(ns)
     X, y = binary()
