@@ -70,6 +70,8 @@ class _Arrays:
 
 
 # --- kinds: dump(value, name, arrays, estimator) -> JSON; load(stored, name, arrays, estimator) ---
+# An optional kind (a file may lack it) has check_absent(name, estimator), which raises
+# ValueError where that file cannot be valid.
 
 MAX_COUNT = 2**53 - 1
 """int: the largest count a model file may hold; up to it, a float holds every count exactly."""
@@ -167,6 +169,9 @@ class PerOutput:
     def __init__(self, positive=False):
         self.positive = positive
 
+    def check_absent(self, name, estimator):
+        """Absent without ``normalize_y``: the regressor checks which it is."""
+
     def dump(self, value, name, arrays, estimator):
         arrays[name] = engine.to_numpy(value)
         return len(arrays[name])
@@ -186,6 +191,9 @@ class FeatureNames:
     """``feature_names_in_``: absent, or ``n_features_in_`` strings (an object array)."""
 
     optional = True
+
+    def check_absent(self, name, estimator):
+        """Absent when the model was fitted without feature names."""
 
     def dump(self, value, name, arrays, estimator):
         return [str(v) for v in value]
@@ -241,6 +249,12 @@ class RunningStats:
     """
 
     optional = True
+
+    def check_absent(self, name, estimator):
+        """Only a network without batch norm may lack it (its start would predict otherwise)."""
+        if engine.initialize_running_stats(estimator.parameters_):
+            raise ValueError(f"the fitted state has no {name}, which its batch-normalised "
+                             "layers need")
 
     def dump(self, value, name, arrays, estimator):
         arrays.update({k: engine.to_numpy(v) for k, v in value.items()})
