@@ -6,7 +6,8 @@ import joblib
 import numpy as np
 import pytest
 from tests.helpers.model_files import (Y_BINARY, Y_MULTICLASS, Y_REGRESSION, X,
-                                       assert_same_predictions, fitted, read_file, rewrite)
+                                       assert_same_predictions, assert_same_statistics,
+                                       fitted, read_file, rewrite)
 from tests.model_files.test_model_resume import assert_same_training, reloaded
 
 from skdnn import LLayerClassifier, LLayerRegressor, ModelFileError, load_model, save_model
@@ -47,13 +48,6 @@ def batch_normalised(case, **overrides):
     settings = {**STOCHASTIC, "solver": solver, "batch_norm": batch_norm, **overrides}
     data = X.astype(dtype)
     return cls(**course(**settings)).fit(data, y), data, y
-
-
-def assert_same_statistics(loaded, original):
-    assert list(loaded.running_stats_) == list(original.running_stats_)
-    for key, value in original.running_stats_.items():
-        assert loaded.running_stats_[key].dtype == value.dtype
-        assert loaded.running_stats_[key].tobytes() == value.tobytes(), key
 
 
 @pytest.mark.parametrize("case", sorted(CASES))
