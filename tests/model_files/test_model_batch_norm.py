@@ -1,5 +1,6 @@
 """Model files of batch-normalised networks: round trips, resuming, older files, bad files."""
 
+import json
 import pickle
 
 import joblib
@@ -148,6 +149,10 @@ def test_batch_norm_is_stored_as_json_bools_and_comes_back_alike(batch_norm, tmp
     original = LLayerClassifier(**course((3, 2), batch_norm=batch_norm, batch_size=16,
                                          max_iter=2, random_state=0)).fit(X, Y_BINARY)
     loaded = reloaded(original, tmp_path)
+    stored = json.loads(read_file(tmp_path / "model.safetensors")[0]["hyperparameters"])
+    flags = stored["batch_norm"]
+    flags = flags["__tuple__"] if isinstance(batch_norm, tuple) else np.atleast_1d(flags).tolist()
+    assert flags == np.atleast_1d(batch_norm).tolist() and all(type(f) is bool for f in flags)
     expected = [bool(flag) for flag in batch_norm] if isinstance(batch_norm, list) \
         else batch_norm
     assert loaded.batch_norm == expected and type(loaded.batch_norm) is type(batch_norm)
