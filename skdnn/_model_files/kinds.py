@@ -63,6 +63,9 @@ class _Arrays:
         self._taken.add(name)
         return array
 
+    def __contains__(self, name):
+        return name in self._arrays
+
     def check_all_taken(self):
         unknown = sorted(set(self._arrays) - self._taken)
         if unknown:
@@ -230,6 +233,10 @@ class Network:
             raise ValueError(f"n_layers_ is {estimator.n_layers_} but hidden_layer_sizes "
                              f"makes {len(sizes)} layers")
         normalised = [*estimator._batch_norm_layers(), False]  # never the output layer
+        with_gamma = [l for l in range(1, len(sizes)) if f"gamma{l}" in arrays]
+        if with_gamma != [l for l in range(1, len(sizes)) if normalised[l - 1]]:
+            raise ValueError(f"batch_norm={_short(estimator.batch_norm)} does not match the "
+                             f"batch-normalised layers of {name}, {_short(with_gamma)}")
         parameters = {}
         for l in range(1, len(sizes)):
             parameters[f"W{l}"] = arrays.take(f"W{l}", (sizes[l], sizes[l - 1]),

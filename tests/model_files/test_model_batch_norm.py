@@ -193,6 +193,7 @@ def batch_norm_off_with_biases(metadata, hyper, state, tensors):
 
 
 # The model: hidden layers (6, 4), the first one batch-normalised, float64.
+MISMATCH = r"batch_norm={} does not match the batch-normalised layers of parameters_, \[{}\]"
 # name: (change, message the ModelFileError must match)
 CORRUPTIONS = {
     "negative running variance": (set_value("running_var1", (2, 0), -1e-3),
@@ -221,11 +222,16 @@ CORRUPTIONS = {
     "statistics of a layer without batch norm": (
         statistics_for_layer_2, "running_stats_ must name exactly the statistics"),
     "gamma and beta, batch_norm false": (hyper(lambda h: h.update(batch_norm=False)),
-                                         "the array 'b1' is missing"),
+                                         MISMATCH.format("False", 1)),
     "gamma, beta and b, batch_norm false": (batch_norm_off_with_biases,
-                                            "running_stats_ must name exactly"),
+                                            MISMATCH.format("False", 1)),
     "batch norm moved to layer 2": (hyper(lambda h: h.update(batch_norm=[False, True])),
-                                    "the array 'b1' is missing"),
+                                    MISMATCH.format(r"\[False, True\]", 1)),
+    "gamma missing, beta kept": (tensors(lambda t: t.pop("gamma1")), MISMATCH.format(
+        r"\[True, False\]", "")),
+    "gamma of a layer without batch norm": (
+        tensors(lambda t: t.update(gamma2=np.ones((4, 1)))),
+        MISMATCH.format(r"\[True, False\]", "1, 2")),
     "running variance of another shape": (
         tensors(lambda t: t.update(running_var1=np.ones(6))),
         r"running_var1 has shape \(6,\), expected \(6, 1\)"),
@@ -285,3 +291,11 @@ def test_a_damaged_batch_normalised_file_is_refused(corruption, batch_normalised
     with pytest.raises(ModelFileError, match=message) as raised:
         load_model(path)
     assert str(path) in str(raised.value) and len(str(raised.value)) < 600
+
+
+def test_a_model_whose_batch_norm_was_changed_after_fit_is_not_saved(tmp_path):
+    model = batch_normalised("classifier, first layer, float32")[0]
+    model.set_params(batch_norm=False)
+    with pytest.raises(ValueError, match="cannot be saved.*" + MISMATCH.format("False", 1)):
+        save_model(model, tmp_path / "model.safetensors")
+    assert list(tmp_path.iterdir()) == []
