@@ -16,8 +16,11 @@ and :class:`~skdnn.LLayerRegressor` with skl2onnx, so that
 The graph is the network's forward pass, ``MatMul``, ``Add`` and the layer's
 activation for every layer, in the input's float type: float32, or float64
 when the sample ``X`` passed to ``to_onnx`` is float64 (any other input type
-is cast to float32). The outputs follow skl2onnx's conventions for
-scikit-learn's classifiers and regressors:
+is cast to float32). A batch-normalised layer is exported as the plain
+layer that it is at prediction: its running statistics folded into ``W`` and
+``b`` (``coefs_``, ``intercepts_``; :func:`skdnn.engine.fold_batch_norm`).
+The outputs follow skl2onnx's conventions for scikit-learn's classifiers and
+regressors:
 
 - classifier: ``label`` (``predict``'s labels; for multilabel, the 0/1
   indicator rows) and ``probabilities`` (``predict_proba``), through

@@ -63,6 +63,9 @@ class _Arrays:
         self._taken.add(name)
         return array
 
+    def __contains__(self, name):
+        return name in self._arrays
+
     def check_all_taken(self):
         unknown = sorted(set(self._arrays) - self._taken)
         if unknown:
@@ -70,6 +73,8 @@ class _Arrays:
 
 
 # --- kinds: dump(value, name, arrays, estimator) -> JSON; load(stored, name, arrays, estimator) ---
+# An optional kind (a file may lack it) has check_absent(name, estimator), which raises
+# ValueError where that file cannot be valid.
 
 MAX_COUNT = 2**53 - 1
 """int: the largest count a model file may hold; up to it, a float holds every count exactly."""
@@ -167,6 +172,9 @@ class PerOutput:
     def __init__(self, positive=False):
         self.positive = positive
 
+    def check_absent(self, name, estimator):
+        """Absent without ``normalize_y``: the regressor checks which it is."""
+
     def dump(self, value, name, arrays, estimator):
         arrays[name] = engine.to_numpy(value)
         return len(arrays[name])
@@ -186,6 +194,9 @@ class FeatureNames:
     """``feature_names_in_``: absent, or ``n_features_in_`` strings (an object array)."""
 
     optional = True
+
+    def check_absent(self, name, estimator):
+        """Absent when the model was fitted without feature names."""
 
     def dump(self, value, name, arrays, estimator):
         return [str(v) for v in value]
@@ -222,6 +233,10 @@ class Network:
             raise ValueError(f"n_layers_ is {estimator.n_layers_} but hidden_layer_sizes "
                              f"makes {len(sizes)} layers")
         normalised = [*estimator._batch_norm_layers(), False]  # never the output layer
+        with_gamma = [l for l in range(1, len(sizes)) if f"gamma{l}" in arrays]
+        if with_gamma != [l for l in range(1, len(sizes)) if normalised[l - 1]]:
+            raise ValueError(f"batch_norm={_short(estimator.batch_norm)} does not match the "
+                             f"batch-normalised layers of {name}, {_short(with_gamma)}")
         parameters = {}
         for l in range(1, len(sizes)):
             parameters[f"W{l}"] = arrays.take(f"W{l}", (sizes[l], sizes[l - 1]),
@@ -241,6 +256,12 @@ class RunningStats:
     """
 
     optional = True
+
+    def check_absent(self, name, estimator):
+        """Only a network without batch norm may lack it (its start would predict otherwise)."""
+        if engine.initialize_running_stats(estimator.parameters_):
+            raise ValueError(f"the fitted state has no {name}, which its batch-normalised "
+                             "layers need")
 
     def dump(self, value, name, arrays, estimator):
         arrays.update({k: engine.to_numpy(v) for k, v in value.items()})

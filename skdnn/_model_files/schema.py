@@ -123,8 +123,10 @@ class FittedStateMixin(FittedEntriesMixin):
                 setattr(estimator, name, entry.kind.load(state[name], name, arrays, estimator))
             elif not entry.kind.optional:
                 raise ValueError(f"the fitted state has no {name}")
-            elif entry.start is not None:
-                setattr(estimator, name, entry.start(estimator, None))
+            else:
+                entry.kind.check_absent(name, estimator)
+                if entry.start is not None:
+                    setattr(estimator, name, entry.start(estimator, None))
         arrays.check_all_taken()
         estimator._start_fitted_state(None, [name for name in schema if name not in written])
         estimator._check_fitted_targets()

@@ -23,7 +23,8 @@ Y_REGRESSION = np.c_[X[:, 0] - X[:, 1], X[:, 2] * X[:, 3]]
 SMALL = {"hidden_layer_sizes": (4,), "learning_rate": 0.3, "max_iter": 30, "random_state": 0}
 
 CASES = ["binary", "multiclass", "string labels", "multilabel", "regressor",
-         "regressor multi-output", "float32", "feature names, class_weight, early stopping"]
+         "regressor multi-output", "float32", "feature names, class_weight, early stopping",
+         "batch norm"]
 
 
 def fitted(case):
@@ -55,11 +56,25 @@ def fitted(case):
                                dropout=[0.1, 0.0], early_stopping=True, tol=1e-4,
                                max_iter=30, random_state=0))
         return est.fit(frame, Y_MULTICLASS), frame
+    if case == "batch norm":  # the first hidden layer; mini-batches move its statistics
+        est = LLayerClassifier(**course((4, 3), solver="adam", learning_rate=0.01,
+                               batch_size=16, batch_norm=[True, False], max_iter=10,
+                               random_state=0))
+        return est.fit(X, Y_MULTICLASS), X
     raise ValueError(case)
 
 
+def assert_same_statistics(loaded, original):
+    """Batch norm's running statistics equal bit for bit, dtypes included."""
+    assert list(loaded.running_stats_) == list(original.running_stats_)
+    for key, value in original.running_stats_.items():
+        assert loaded.running_stats_[key].dtype == value.dtype
+        assert loaded.running_stats_[key].tobytes() == value.tobytes(), key
+
+
 def assert_same_predictions(loaded, original, data):
-    """Predictions, probabilities and parameters equal bit for bit, dtypes included."""
+    """Predictions, probabilities, parameters and running statistics equal bit for bit,
+    dtypes included."""
     methods = ["predict", "predict_proba"] if hasattr(original, "classes_") else ["predict"]
     for method in methods:
         expected, got = getattr(original, method)(data), getattr(loaded, method)(data)
@@ -69,6 +84,7 @@ def assert_same_predictions(loaded, original, data):
     for key, W in original.parameters_.items():
         assert loaded.parameters_[key].dtype == W.dtype
         assert loaded.parameters_[key].tobytes() == W.tobytes()
+    assert_same_statistics(loaded, original)
 
 
 def read_file(path):

@@ -203,3 +203,80 @@ def test_import_skdnn_does_not_import_skl2onnx():
     code = ("import sys, skdnn; "
             "assert 'skl2onnx' not in sys.modules and 'onnxruntime' not in sys.modules")
     subprocess.run([sys.executable, "-c", code], cwd=ROOT, check=True)
+
+
+# --- batch normalisation: the running statistics folded into each layer's W and b ---
+
+BATCH_NORM_CASES = {"every hidden layer": True, "first hidden layer": [True, False],
+                    "second hidden layer": [False, True]}
+
+
+def _batch_norm(estimator, batch_norm):
+    # Mini-batches of 16: the running statistics move away from their start
+    # (means 0, variances 1), so that folding them in is exercised.
+    return estimator.set_params(batch_norm=batch_norm, batch_size=16)
+
+
+def _assert_statistics_moved(estimator):
+    stats = estimator.running_stats_
+    assert stats and all(not np.array_equal(v, np.zeros_like(v)) for k, v in stats.items()
+                         if k.startswith("running_mean"))
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("kind", ["binary", "multiclass_str", "multilabel"])
+@pytest.mark.parametrize("layers", sorted(BATCH_NORM_CASES))
+def test_batch_norm_classifier(layers, kind, dtype):
+    X, rng = _data(dtype, seed=10)
+    clf = _batch_norm(_classifier(), BATCH_NORM_CASES[layers]).fit(X, _targets(kind, rng))
+    _assert_statistics_moved(clf)
+    outputs = _run(clf, X, options={"zipmap": False})
+    _check_classifier(clf, X, outputs)
+    assert len(np.unique(outputs["label"], axis=0)) > 1
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("activation", [*HIDDEN_ACTIVATIONS, ["gelu", "tanh"]])
+def test_batch_norm_classifier_activations(activation, dtype):
+    X, rng = _data(dtype, seed=11)
+    clf = _batch_norm(_classifier(activation), [True, False]).fit(
+        X, _targets("multiclass", rng))
+    _check_classifier(clf, X, _run(clf, X, options={"zipmap": False}))
+
+
+# y is noise, unrelated to X: the export is compared with predict, and a model
+# no better than a constant (the end-of-fit warning) is what such data gives.
+@pytest.mark.filterwarnings(
+    r"ignore:LLayer\w+. the final loss, .* is no better than:sklearn.exceptions.ConvergenceWarning")
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("activation", ["relu", "gelu", "tanh", ["tanh", "relu"]])
+@pytest.mark.parametrize("layers", sorted(BATCH_NORM_CASES))
+@pytest.mark.parametrize("n_outputs", [None, 3])
+def test_batch_norm_regressor(n_outputs, layers, activation, dtype):
+    X, rng = _data(dtype, seed=12)
+    y = rng.randn(N_SAMPLES) if n_outputs is None else rng.randn(N_SAMPLES, n_outputs)
+    reg = _batch_norm(LLayerRegressor(**course((6, 5), activation=activation, solver="adam",
+                                               learning_rate=0.01, max_iter=30,
+                                               random_state=0)), BATCH_NORM_CASES[layers])
+    reg.fit(X, y)
+    _assert_statistics_moved(reg)
+    (variable,) = _run(reg, X).values()
+    assert variable.shape == (N_SAMPLES, n_outputs or 1) and variable.dtype == X.dtype
+    np.testing.assert_allclose(variable.reshape(np.shape(y)), reg.predict(X), rtol=0,
+                               atol=TOLERANCE[dtype])
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_batch_norm_in_pipeline_with_normalize_y(dtype):
+    X, rng = _data(dtype, seed=13)
+    X = X * 50 + 100
+    y = rng.randn(N_SAMPLES, 2) * 30 + 7
+    pipe = Pipeline([("scale", StandardScaler()),
+                     ("net", LLayerRegressor(**course((6, 4), solver="adam",
+                                                      learning_rate=0.01, max_iter=30,
+                                                      random_state=0, batch_norm=True,
+                                                      batch_size=16, normalize_y=True)))])
+    pipe.fit(X, y)
+    (variable,) = _run(pipe, X).values()
+    np.testing.assert_allclose(variable, pipe.predict(X), rtol=TOLERANCE[dtype],
+                               atol=TOLERANCE[dtype])

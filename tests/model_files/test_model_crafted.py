@@ -80,9 +80,10 @@ def numbers(hyper, state):
 ADAPTIVE = {"hidden_layer_sizes": (4,), "solver": "adam", "schedule": "adaptive",
             "batch_size": 20, "max_iter": 5, "random_state": 0}
 INVSCALING = {**ADAPTIVE, "solver": "gd", "schedule": "invscaling", "decay_rate": 0.1}
+BATCH_NORM = {**ADAPTIVE, "batch_norm": True}  # batch_norm_momentum: one more number
 
 
-@pytest.mark.parametrize("settings", [ADAPTIVE, INVSCALING])
+@pytest.mark.parametrize("settings", [ADAPTIVE, INVSCALING, BATCH_NORM])
 @pytest.mark.parametrize("value", [10**400, 2**63, 2**63 - 1, 2**53, 2**53 - 1, 1e308])
 def test_every_number_is_refused_or_trains_without_overflow(settings, value, tmp_path):
     path = tmp_path / "model.safetensors"
@@ -94,6 +95,7 @@ def test_every_number_is_refused_or_trains_without_overflow(settings, value, tmp
     assert {("hyper", "learning_rate"), ("hyper", "power_t"), ("state", "n_iter_"),
             ("state", "t_"), ("state", "_learning_rate_divisions")} <= set(places)
     assert (("_optimizer", "t") in places) == (settings["solver"] == "adam")
+    assert ("hyper", "batch_norm_momentum") in places
     for where, key in places:
         path.write_bytes(original)
 

@@ -167,7 +167,7 @@ def crafted(path):
 def test_fuzzed_model_files_raise_model_file_error_or_load_the_same_model(tmp_path):
     rng = np.random.default_rng(20240611)
     files, expected, reached = [], {}, {}
-    for base in ["multiclass", "string labels"]:
+    for base in ["multiclass", "string labels", "batch norm"]:
         model = fitted(base)[0]
         path = tmp_path / f"{base.replace(' ', '_')}.safetensors"
         save_model(model, path)
