@@ -13,8 +13,8 @@ import numpy as np
 from .. import engine
 from .entries import (Fitted, FittedEntriesMixin, held_out, move_network, move_optimizer,
                       new_network, new_running_stats, settings_activations, starts_at)
-from .kinds import (Choice, Count, Curve, FeatureNames, Generator, Network, Number, OptimizerState,
-                    RunningStats, _short, _Arrays)
+from .kinds import Choice, Count, Curve, FeatureNames, Generator, Number, _short, _Arrays
+from .network_kinds import Network, OptimizerState, RunningStats
 
 
 class FittedStateMixin(FittedEntriesMixin):
