@@ -16,7 +16,8 @@ Each timed run is one ``fit`` of ``--epochs`` epochs (``tol=None``); the two
 settings of a network alternate, ``--repeats`` rounds in one process, after
 an untimed warm-up each; the ratios are of the medians (and of the best runs).
 A last row times ``predict_proba`` of the two fitted wide networks on the
-training rows (prediction uses the running statistics). ``--threads N`` pins
+training rows (prediction folds the running statistics into ``W`` and
+``b``). ``--threads N`` pins
 BLAS to N threads. No target: the rows say what the option costs.
 """
 

@@ -27,9 +27,9 @@ statistics that prediction uses. See the user guide's "Batch normalisation".
 # %%
 # The data
 # --------
-# 1280 training images, so that batches of 64 divide them evenly (a last
-# batch of a few rows would be normalised over those few: noisy statistics),
-# and 517 held out. The pixels are standardised, as for any network.
+# 1280 training images (20 batches of 64; with batch normalisation, rows
+# left over would join the last batch) and 517 held out. The pixels are
+# standardised, as for any network.
 import warnings
 
 import matplotlib.pyplot as plt

@@ -293,7 +293,9 @@ class BaseLLayer(CallbackSupportMixin, FittedStateMixin, FittingMixin, BaseEstim
 
     def _outputs(self, X):
         """Output activations for validated ``X`` (scikit-learn layout)."""
-        return network_outputs(X, self.parameters_, self._activations(), self.running_stats_)
+        # Batch norm's running statistics folded into W and b: a batch-normalised
+        # network predicts at the cost of a plain one (and as its ONNX graph does).
+        return network_outputs(X, self._predicting_network(), self._activations())
 
     def _forward(self, X, method):
         """Output activations for ``X``; a ``ValueError`` rather than NaN or infinity."""

@@ -34,6 +34,7 @@ import warnings
 
 import numpy as np
 
+from .. import engine
 from .._reporting.callbacks import FitTask, with_callbacks
 from .stopping import FloatingPointLog
 from .._reporting.verbose import EpochPrinter
@@ -69,10 +70,8 @@ def run_fit(estimator, fit, *args):
 
 def _mini_batches(estimator, n_samples):
     """The batches of one epoch, 0 when it is one step (the full batch)."""
-    batch_size = estimator._batch_size()
-    if batch_size is None or batch_size >= n_samples:
-        return 0
-    return -(-n_samples // batch_size)
+    bounds = engine.mini_batches(n_samples, estimator._batch_size(), estimator.parameters_)
+    return len(bounds) if len(bounds) > 1 else 0
 
 
 class FitMonitor:

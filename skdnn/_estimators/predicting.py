@@ -11,7 +11,7 @@ from .. import engine
 PREDICT_CHUNK_BYTES = 32 * 2**20
 
 
-def network_outputs(X, parameters, activations, running_stats=None):
+def network_outputs(X, parameters, activations):
     """Output activations for ``X`` in scikit-learn layout, one chunk of rows at a time.
 
     Parameters
@@ -19,11 +19,10 @@ def network_outputs(X, parameters, activations, running_stats=None):
     X : ndarray or sparse matrix of shape (n_samples, n_features)
         Validated input; cast chunk by chunk to the parameters' dtype.
     parameters : dict
-        The course-layout network.
+        The course-layout network, without batch normalisation (fold it first:
+        :func:`skdnn.engine.fold_batch_norm`).
     activations : list of str
         One per layer.
-    running_stats : dict, default=None
-        The running statistics of the batch-normalised layers, if any.
 
     Returns
     -------
@@ -54,8 +53,7 @@ def network_outputs(X, parameters, activations, running_stats=None):
                 raise ValueError(f"X holds values beyond the range of this {dtype} model "
                                  f"(largest magnitude {float(xp.finfo(dtype).max):.3g}); "
                                  "scale X or fit the model on float64 data.")
-        AL, _ = engine.forward_propagation(Xc.T, parameters, activations, workspace=workspace,
-                                           running_stats=running_stats)
+        AL, _ = engine.forward_propagation(Xc.T, parameters, activations, workspace=workspace)
         out[rows, ...] = AL.T
     return out
 

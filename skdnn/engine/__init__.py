@@ -30,7 +30,7 @@ from .propagation import (L_model_backward, L_model_forward, backward_propagatio
                           linear_activation_forward, linear_backward,
                           linear_batchnorm_activation_backward,
                           linear_batchnorm_activation_forward, linear_forward, n_layers)
-from .training import draw_dropout_masks, loss_and_gradients, train_epoch
+from .training import draw_dropout_masks, loss_and_gradients, mini_batches, train_epoch
 from .workspace import NullWorkspace, Workspace, workspace_for
 
 __all__ = [
@@ -76,6 +76,7 @@ __all__ = [
     "linear_batchnorm_activation_forward",
     "linear_forward",
     "loss_and_gradients",
+    "mini_batches",
     "move_like",
     "n_layers",
     "numpy_dtype",

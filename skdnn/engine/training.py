@@ -15,7 +15,7 @@ from .namespace import get_namespace, is_numpy, move_like, numpy_dtype, to_numpy
 from .propagation import backward_propagation, forward_propagation
 from .workspace import buffers
 
-__all__ = ["draw_dropout_masks", "loss_and_gradients", "train_epoch"]
+__all__ = ["draw_dropout_masks", "loss_and_gradients", "mini_batches", "train_epoch"]
 
 
 def loss_and_gradients(X, Y, parameters, activations, *, sample_weight=None, alpha=0.0,
@@ -123,17 +123,49 @@ def draw_dropout_masks(rng, parameters, m, rates):
     return masks
 
 
-def _batches(m, batch_size, shuffle, rng, X):
+def mini_batches(m, batch_size, parameters):
+    """Where each mini-batch of an epoch starts and stops, in the epoch's order.
+
+    Batches of ``batch_size`` examples, the last one taking what is left.
+    With batch normalisation the rows left over join the last full batch
+    instead: the statistics of a few rows are noise, and a step normalised
+    by them can undo an epoch's training (PyTorch's ``drop_last`` avoids
+    them by dropping the rows).
+
+    Parameters
+    ----------
+    m : int
+        Examples in the epoch.
+    batch_size : int or None
+        ``None``, or at least ``m``: one batch of every example.
+    parameters : dict
+        The network (whether it has batch-normalised layers, ``gamma{l}``).
+
+    Returns
+    -------
+    bounds : list of (int, int)
+        ``(start, stop)`` of each batch.
+    """
+    if batch_size is None or batch_size >= m:
+        return [(0, m)]
+    bounds = [(start, min(start + batch_size, m)) for start in range(0, m, batch_size)]
+    short = bounds[-1][1] - bounds[-1][0] < batch_size
+    if short and any(name.startswith("gamma") for name in parameters):
+        bounds[-2:] = [(bounds[-2][0], m)]
+    return bounds
+
+
+def _batches(m, batch_size, shuffle, rng, X, parameters):
     # The order is drawn by NumPy's generator whatever the array library, so
     # that a seed gives the same batches everywhere; it moves to the device
     # once per epoch.
-    if batch_size is None or batch_size >= m:
+    bounds = mini_batches(m, batch_size, parameters)
+    if len(bounds) == 1:
         yield slice(None), slice(None)
         return
     order = rng.permutation(m) if shuffle else np.arange(m)
     on_device = move_like(order, X)
-    for start in range(0, m, batch_size):
-        stop = min(start + batch_size, m)  # the array API leaves longer slices undefined
+    for start, stop in bounds:  # stop <= m: the array API leaves longer slices undefined
         yield order[start:stop], on_device[start:stop]
 
 
@@ -208,7 +240,8 @@ def train_epoch(X, Y, parameters, activations, optimizer, *, batch_size=None, sh
     optimizer : object
         Has ``update(parameters, grads)``, see :mod:`skdnn.engine.optimizers`.
     batch_size : int or None, default=None
-        ``None`` uses all the examples in one step (the course).
+        ``None`` uses all the examples in one step (the course); see
+        :func:`mini_batches` for how an epoch is cut.
     shuffle : bool, default=True
         Whether mini-batches are drawn in a new random order each epoch.
     rng : numpy.random.RandomState, default=None
@@ -240,7 +273,7 @@ def train_epoch(X, Y, parameters, activations, optimizer, *, batch_size=None, sh
     # The weights' sums decide which batches count: read on the host, once.
     host_weight = None if sample_weight is None else to_numpy(sample_weight)
     costs, weights = [], []
-    batches = _batches(X.shape[1], batch_size, shuffle, rng, X)
+    batches = _batches(X.shape[1], batch_size, shuffle, rng, X, parameters)
     if on_batch is not None:
         batches = _each_followed_by(batches, on_batch)
     # For NumPy the index where X lives is the host's index itself.

@@ -243,13 +243,14 @@ def test_loss_and_gradients_updates_running_stats_only_when_given():
 
 
 def test_train_epoch_updates_running_stats_once_per_step():
-    parameters, (X, Y) = _network(), _data(m=10)
+    parameters, (X, Y) = _network(), _data(m=14)
     activations = ["relu", "tanh", "sigmoid"]
     stats = E.initialize_running_stats(parameters)
-    # What the three mini-batches of 4, 4 and 2 examples should do, step by step.
+    # What the three mini-batches of 4, 4 and 6 examples should do, step by
+    # step (the 2 rows left over join the last full batch: see mini_batches).
     expected, mirror = dict(stats), copy.deepcopy(parameters)
     mirror_optimizer = E.GradientDescent(0.5)
-    for batch in (slice(0, 4), slice(4, 8), slice(8, 10)):
+    for batch in (slice(0, 4), slice(4, 8), slice(8, 14)):
         _, caches = E.forward_propagation(X[:, batch], mirror, activations)
         for name, value in _batch_running_stats(caches).items():
             expected[name] = 0.9 * expected[name] + 0.1 * value
@@ -396,3 +397,22 @@ def test_constant_and_saturated_units_train_without_warning(dtype):
                                       running_stats=stats)
     for array in (*parameters.values(), *stats.values(), AL):
         assert np.all(np.isfinite(array)) and array.dtype == dtype
+
+
+def test_leftover_rows_join_the_last_batch_with_batch_norm_only():
+    plain = E.initialize_network([3, 4, 1], "he", np.random.RandomState(0))
+    normalised = E.initialize_network([3, 4, 1], "he", np.random.RandomState(0),
+                                      batch_norm=[True])
+    assert E.mini_batches(10, 4, plain) == [(0, 4), (4, 8), (8, 10)]
+    assert E.mini_batches(10, 4, normalised) == [(0, 4), (4, 10)]
+    assert E.mini_batches(12, 4, normalised) == [(0, 4), (4, 8), (8, 12)]
+    for batch_size in (None, 10, 50):
+        assert E.mini_batches(10, batch_size, normalised) == [(0, 10)]
+    # Fewer rows than two batches: one batch of every row.
+    assert E.mini_batches(7, 4, normalised) == [(0, 7)]
+    # Every row is in exactly one batch, each of at least batch_size rows.
+    for m in range(4, 40):
+        bounds = E.mini_batches(m, 4, normalised)
+        assert [start for start, _ in bounds[1:]] == [stop for _, stop in bounds[:-1]]
+        assert bounds[0][0] == 0 and bounds[-1][1] == m
+        assert min(stop - start for start, stop in bounds) >= 4

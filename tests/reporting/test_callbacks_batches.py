@@ -92,6 +92,18 @@ def test_each_epoch_has_one_subtask_per_mini_batch(data, batch_size):
     assert recorder.max_subtasks["fit#0/epoch#1/batch#0"] == 0
 
 
+@pytest.mark.parametrize("batch_size, n_batches", [(7, 17), (50, 2), (40, 3), (119, 0)])
+def test_with_batch_norm_the_leftover_rows_are_no_batch_of_their_own(data, batch_size,
+                                                                    n_batches):
+    # 120 rows in batches of 50: two steps, of 50 and 70 rows (engine.mini_batches).
+    X, y = data
+    recorder = BatchRecorder()
+    clf = LLayerClassifier(**{**SETTINGS, "batch_size": batch_size, "batch_norm": True})
+    clf.set_callbacks(recorder).fit(X, y)
+    assert recorder.calls == _expected_calls("fit", 3, n_batches)
+    assert len(recorder.weights_after_batch) == 3 * n_batches
+
+
 @pytest.mark.parametrize("batch_size", [None, N_SAMPLES, 10 * N_SAMPLES])
 def test_a_full_batch_epoch_is_one_step_and_stays_a_leaf(data, batch_size):
     # One step per epoch: a batch subtask would tell nothing the epoch does not,
