@@ -7,6 +7,7 @@ order, several times in the same process, so that a burst of load from other
 processes lands on every contender alike; the tables report medians.
 """
 
+import contextlib
 import gc
 import math
 import os
@@ -17,7 +18,20 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-__all__ = ["Ratio", "Section", "alternate", "machine_line", "markdown_table", "median", "timed"]
+__all__ = ["Ratio", "Section", "alternate", "blas_threads", "machine_line", "markdown_table", "median",
+           "timed"]
+
+
+@contextlib.contextmanager
+def blas_threads(n):
+    """Limit NumPy's BLAS to ``n`` threads inside the block (``None``: no limit)."""
+    if n is None:
+        yield
+        return
+    from threadpoolctl import threadpool_limits
+
+    with threadpool_limits(limits=n, user_api="blas"):
+        yield
 
 
 def timed(function, *args, **kwargs):

@@ -22,11 +22,11 @@ BLAS to N threads. No target: the rows say what the option costs.
 """
 
 import argparse
-import contextlib
 import sys
 
 from benchmarks import minibatch
-from benchmarks._harness import Ratio, Section, alternate, machine_line, median, timed
+from benchmarks._harness import (Ratio, Section, alternate, blas_threads, machine_line, median,
+                                 timed)
 from skdnn import LLayerClassifier
 
 NETWORKS = {
@@ -96,17 +96,6 @@ def run(quick=False, repeats=None, epochs=None, n_samples=None):
     return section
 
 
-@contextlib.contextmanager
-def _threads(n):
-    if n is None:
-        yield
-        return
-    from threadpoolctl import threadpool_limits
-
-    with threadpool_limits(limits=n, user_api="blas"):
-        yield
-
-
 def main(argv=None):
     parser = argparse.ArgumentParser(prog="python -m benchmarks.batch_norm",
                                      description=__doc__.splitlines()[0])
@@ -120,7 +109,7 @@ def main(argv=None):
     parser.add_argument("--threads", type=int, default=None, help="BLAS threads")
     args = parser.parse_args(argv)
     print(machine_line(), flush=True)
-    with _threads(args.threads):
+    with blas_threads(args.threads):
         section = run(args.quick, args.repeats, args.epochs, args.samples)
     print(section.markdown())
     return 0

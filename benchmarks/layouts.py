@@ -20,14 +20,14 @@ timings readable on a machine shared with other work.
 """
 
 import argparse
-import contextlib
 import sys
 import tracemalloc
 
 import numpy as np
 
 from benchmarks import minibatch
-from benchmarks._harness import Ratio, Section, alternate, machine_line, median, timed
+from benchmarks._harness import (Ratio, Section, alternate, blas_threads, machine_line, median,
+                                 timed)
 
 MiB = 2.0 ** 20
 
@@ -102,17 +102,6 @@ def run(n_samples=20000, repeats=3):
     return section
 
 
-@contextlib.contextmanager
-def _threads(n):
-    if n is None:
-        yield
-        return
-    from threadpoolctl import threadpool_limits
-
-    with threadpool_limits(limits=n, user_api="blas"):
-        yield
-
-
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--samples", type=int, default=20000, help="rows of X")
@@ -120,7 +109,7 @@ def main(argv=None):
     parser.add_argument("--threads", type=int, default=None, help="BLAS threads")
     args = parser.parse_args(argv)
     print(machine_line(), flush=True)
-    with _threads(args.threads):
+    with blas_threads(args.threads):
         section = run(args.samples, args.repeats)
     print(section.markdown())
     return 0 if all(r.result != "MISS" for r in section.ratios) else 1

@@ -116,18 +116,12 @@ class LLayerRegressor(RegressorMixin, BaseLLayer):
         ``"loss"`` the validation loss negated, or a scikit-learn scorer name
         or callable; see :class:`LLayerClassifier`.
     batch_norm : bool or list of bool, default=False
-        Batch normalisation (course 2, week 3) of the hidden layers, one
-        setting for all or one per hidden layer. A normalised layer computes
-        ``Z = W A_prev``, normalises each unit over the mini-batch, then
-        scales it by ``gamma`` and shifts it by ``beta`` (which takes the
-        place of the bias) before the activation. Training uses each batch's
-        statistics (weighted by ``sample_weight``), prediction their running
-        averages (``running_stats_``). ``alpha`` does not penalise ``gamma``
-        and ``beta``. See the user guide's :ref:`batch-norm`.
+        Batch normalisation of the hidden layers, one setting for all or one
+        per hidden layer; see :class:`LLayerClassifier` and the user guide's
+        :ref:`batch-norm`.
     batch_norm_momentum : float, default=0.9
         Weight of the old value in the running averages of the batch
-        statistics, ``running = m * running + (1 - m) * batch``: PyTorch's
-        ``momentum=0.1``.
+        statistics (PyTorch's ``momentum=0.1``).
 
     Attributes
     ----------

@@ -9,7 +9,7 @@ import safetensors
 import safetensors.numpy
 from sklearn.datasets import make_classification, make_multilabel_classification
 
-from skdnn import LLayerClassifier, LLayerRegressor
+from skdnn import LLayerClassifier, LLayerRegressor, load_model, save_model
 from skdnn.model_io import _digest
 from tests.helpers.training import course
 
@@ -72,6 +72,26 @@ def assert_same_statistics(loaded, original):
         assert loaded.running_stats_[key].tobytes() == value.tobytes(), key
 
 
+def assert_same_training(resumed, continued):
+    """The state training goes on from equal bit for bit: network, optimiser's generator, counters."""
+    assert list(resumed.parameters_) == list(continued.parameters_)
+    for name, W in continued.parameters_.items():
+        assert resumed.parameters_[name].tobytes() == W.tobytes(), name
+    assert_same_statistics(resumed, continued)
+    assert resumed.loss_curve_ == continued.loss_curve_
+    for name in ["n_iter_", "t_", "best_loss_", "validation_scores_", "best_validation_score_",
+                 "_no_improvement_count"]:
+        assert getattr(resumed, name) == getattr(continued, name), name
+    np.testing.assert_array_equal(resumed._random_state.get_state()[1],
+                                  continued._random_state.get_state()[1])
+
+
+def reloaded(estimator, tmp_path):
+    """``estimator`` after a round trip through a model file."""
+    save_model(estimator, tmp_path / "model.safetensors")
+    return load_model(tmp_path / "model.safetensors")
+
+
 def assert_same_predictions(loaded, original, data):
     """Predictions, probabilities, parameters and running statistics equal bit for bit,
     dtypes included."""
@@ -112,6 +132,23 @@ def rewrite(path, change, rehash=True):
     if rehash:
         metadata["sha256"] = _digest(metadata, tensors)
     safetensors.numpy.save_file(tensors, path, metadata=metadata)
+
+
+# What rewrite's change edits: one of the file's parts.
+
+def hyper(change):
+    """A ``rewrite`` change that edits the hyperparameters (a dict) with ``change``."""
+    return lambda metadata, hyper, state, tensors: change(hyper)
+
+
+def state(change):
+    """A ``rewrite`` change that edits the fitted state (a dict) with ``change``."""
+    return lambda metadata, hyper, state, tensors: change(state)
+
+
+def tensors(change):
+    """A ``rewrite`` change that edits the arrays (a dict) with ``change``."""
+    return lambda metadata, hyper, state, tensors: change(tensors)
 
 
 def split_file(content):

@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 from tests.helpers.model_files import (Y_BINARY, Y_MULTICLASS, Y_REGRESSION, X,
                                        assert_same_predictions, assert_same_statistics,
-                                       fitted, read_file, rewrite)
-from tests.model_files.test_model_resume import assert_same_training, reloaded
+                                       assert_same_training, fitted, hyper, read_file,
+                                       reloaded, rewrite, state, tensors)
 
 from skdnn import LLayerClassifier, LLayerRegressor, ModelFileError, load_model, save_model
 from tests.helpers.training import course
@@ -162,16 +162,6 @@ def test_batch_norm_is_stored_as_json_bools_and_comes_back_alike(batch_norm, tmp
 
 # --- damaged and crafted files ---
 
-def hyper(change):
-    return lambda metadata, hyper, state, tensors: change(hyper)
-
-
-def state(change):
-    return lambda metadata, hyper, state, tensors: change(state)
-
-
-def tensors(change):
-    return lambda metadata, hyper, state, tensors: change(tensors)
 
 
 def set_value(name, index, value):

@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 import safetensors.numpy
 from tests.helpers.model_files import (CASES, SMALL, Y_BINARY, X, assert_same_predictions, fitted,
-                                read_file, rewrite)
+                                       hyper, read_file, rewrite, state, tensors)
 from sklearn.exceptions import NotFittedError
 from sklearn.linear_model import LogisticRegression
 
@@ -179,16 +179,6 @@ def test_save_unstorable_hyperparameter_raises(tmp_path):
 
 # --- loading refuses every damaged, crafted or foreign file, naming the file ---
 
-def hyper(change):
-    return lambda metadata, hyper, state, tensors: change(hyper)
-
-
-def state(change):
-    return lambda metadata, hyper, state, tensors: change(state)
-
-
-def tensors(change):
-    return lambda metadata, hyper, state, tensors: change(tensors)
 
 
 def metadata(change):

@@ -2,9 +2,10 @@
 
 import numpy as np
 import pytest
-from tests.helpers.model_files import Y_BINARY, Y_MULTICLASS, Y_REGRESSION, X
+from tests.helpers.model_files import (Y_BINARY, Y_MULTICLASS, Y_REGRESSION, X,
+                                       assert_same_training, reloaded)
 
-from skdnn import LLayerClassifier, LLayerRegressor, load_model, save_model
+from skdnn import LLayerClassifier, LLayerRegressor
 from tests.helpers.training import course
 
 # Mini-batches with shuffling, dropout and a decaying learning rate: every
@@ -12,23 +13,6 @@ from tests.helpers.training import course
 STOCHASTIC = {"hidden_layer_sizes": (6, 4), "batch_size": 16, "dropout": 0.2,
               "decay_rate": 0.05, "learning_rate": 0.01, "max_iter": 4, "random_state": 0}
 TARGETS = {"binary": Y_BINARY, "multiclass": Y_MULTICLASS}
-
-
-def assert_same_training(resumed, continued):
-    assert list(resumed.parameters_) == list(continued.parameters_)
-    for name, W in continued.parameters_.items():
-        assert resumed.parameters_[name].tobytes() == W.tobytes(), name
-    assert resumed.loss_curve_ == continued.loss_curve_
-    for name in ["n_iter_", "t_", "best_loss_", "validation_scores_", "best_validation_score_",
-                 "_no_improvement_count"]:
-        assert getattr(resumed, name) == getattr(continued, name), name
-    np.testing.assert_array_equal(resumed._random_state.get_state()[1],
-                                  continued._random_state.get_state()[1])
-
-
-def reloaded(estimator, tmp_path):
-    save_model(estimator, tmp_path / "model.safetensors")
-    return load_model(tmp_path / "model.safetensors")
 
 
 # A few epochs, compared with their continuation after loading: the end-of-fit
