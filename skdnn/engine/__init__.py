@@ -25,11 +25,11 @@ from .models import L_layer_model, predict, two_layer_model
 from .namespace import (convert_state, device, get_namespace, is_numpy, move_like, numpy_dtype,
                         take_rows, to_device, to_numpy)
 from .optimizers import OPTIMIZERS, Adam, GradientDescent, Momentum, cast_state, update_parameters
+from .layers import (linear_activation_backward, linear_activation_forward, linear_backward,
+                     linear_batchnorm_activation_backward, linear_batchnorm_activation_forward,
+                     linear_forward)
 from .propagation import (L_model_backward, L_model_forward, backward_propagation,
-                          forward_propagation, linear_activation_backward,
-                          linear_activation_forward, linear_backward,
-                          linear_batchnorm_activation_backward,
-                          linear_batchnorm_activation_forward, linear_forward, n_layers)
+                          forward_propagation, n_layers)
 from .training import draw_dropout_masks, loss_and_gradients, mini_batches, train_epoch
 from .workspace import NullWorkspace, Workspace, workspace_for
 

@@ -12,7 +12,8 @@ engine's (:func:`skdnn.engine.forward_propagation`,
 import numpy as np
 
 from ..activations import relu_backward
-from ..propagation import course_activations, linear_backward
+from ..layers import linear_backward
+from ..propagation import course_activations
 from ..propagation import forward_propagation as _engine_forward
 
 __all__ = ["backward_propagation", "compute_loss", "forward_propagation", "predict",
