@@ -12,7 +12,8 @@ from sklearn.utils.multiclass import check_classification_targets, type_of_targe
 from .. import engine
 from .array_api import to_host
 from .base import BaseLLayer
-from .labels import check_labels, class_sample_weights, decode_labels, new_binarizer
+from .labels import (check_labels, check_partial_fit_classes, class_sample_weights,
+                     decode_labels, new_binarizer)
 from .._reporting.sklearn_names import stochastic_solver
 from .._model_files.kinds import Binarizer, Labels
 from .._model_files.entries import Fitted
@@ -33,12 +34,9 @@ class LLayerClassifier(ClassifierMixin, BaseLLayer):
     200 epochs with ``tol=1e-4``, ``alpha=1e-4``, Glorot-uniform weights. The
     course's four-layer model is :data:`skdnn.COURSE_SETTINGS`:
     ``LLayerClassifier(**COURSE_SETTINGS, random_state=1)`` trains exactly as
-    :func:`skdnn.engine.L_layer_model` does. See the user guide's
-    :ref:`choosing-settings`.
-
-    Which settings to use on your own data (scaling, solver, layers, early
-    stopping), with measured scores: the user guide's
-    :ref:`Choosing settings <choosing-settings>`.
+    :func:`skdnn.engine.L_layer_model` does. Which settings to use on your
+    own data (scaling, solver, layers, early stopping), with measured
+    scores: the user guide's :ref:`Choosing settings <choosing-settings>`.
 
     Parameters
     ----------
@@ -300,15 +298,7 @@ class LLayerClassifier(ClassifierMixin, BaseLLayer):
         -------
         self : LLayerClassifier
         """
-        classes = to_host(classes)  # labels live on the host, whatever X's library
-        if not hasattr(self, "classes_") and classes is None:
-            if type_of_target(y) != "multilabel-indicator":
-                raise ValueError("classes must be passed on the first call to partial_fit.")
-        if (hasattr(self, "classes_") and classes is not None
-                and not np.array_equal(np.unique(classes), self.classes_)):
-            raise ValueError(f"classes={list(np.unique(classes))} differs from the classes of "
-                             f"the first call to partial_fit, {list(self.classes_)}; to start "
-                             "over with other classes, fit or clone the estimator.")
+        classes = check_partial_fit_classes(classes, y, getattr(self, "classes_", None))
         return self._fit(X, y, sample_weight, incremental=True, classes=classes)
 
     def _encode_targets(self, y, first_call, classes=None, warm_start=False):

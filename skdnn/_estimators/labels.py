@@ -11,6 +11,7 @@ from numbers import Real
 import numpy as np
 from sklearn.preprocessing import LabelBinarizer
 from sklearn.utils.class_weight import compute_class_weight, compute_sample_weight
+from sklearn.utils.multiclass import type_of_target
 
 from .. import engine
 from .array_api import to_device, to_host
@@ -46,6 +47,34 @@ def new_binarizer(y, classes, multilabel, estimator_name):
         raise ValueError(f"{estimator_name} needs samples of at least 2 classes, "
                          f"but the data contains only one class: {binarizer.classes_[0]}.")
     return binarizer
+
+
+def check_partial_fit_classes(classes, y, fitted_classes):
+    """The ``classes`` given to ``partial_fit``, on the host; a ValueError where they are wrong.
+
+    Parameters
+    ----------
+    classes : array-like or None
+        As given to ``partial_fit``.
+    y : array-like
+        This call's labels.
+    fitted_classes : ndarray or None
+        The ``classes_`` of the model so far; ``None`` on the first call.
+
+    Returns
+    -------
+    classes : ndarray or None
+    """
+    classes = to_host(classes)  # labels live on the host, whatever X's library
+    if fitted_classes is None and classes is None:
+        if type_of_target(y) != "multilabel-indicator":
+            raise ValueError("classes must be passed on the first call to partial_fit.")
+    if (fitted_classes is not None and classes is not None
+            and not np.array_equal(np.unique(classes), fitted_classes)):
+        raise ValueError(f"classes={list(np.unique(classes))} differs from the classes of "
+                         f"the first call to partial_fit, {list(fitted_classes)}; to start "
+                         "over with other classes, fit or clone the estimator.")
+    return classes
 
 
 def check_labels(y, binarizer, multilabel, warm_start):
