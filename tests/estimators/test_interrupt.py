@@ -6,31 +6,16 @@ import warnings
 
 import numpy as np
 import pytest
-from sklearn.datasets import make_classification
-from sklearn.exceptions import ConvergenceWarning
-from sklearn.preprocessing import StandardScaler
 
 import skdnn.engine.training
 from skdnn import LLayerClassifier, LLayerRegressor, engine, load_model, save_model
 from skdnn._estimators import schedules
 from skdnn._reporting import diagnostics
+from tests.helpers.fixtures import data, quiet_convergence  # noqa: F401 (fixtures)
 
 MINIBATCH = {"hidden_layer_sizes": (6,), "solver": "adam", "learning_rate": 0.01,
              "batch_size": 16, "random_state": 0, "dropout": 0.1}
 BATCHES_PER_EPOCH = 8  # 120 samples in batches of 16
-
-
-@pytest.fixture(scope="module")
-def data():
-    X, y = make_classification(120, 5, n_informative=3, random_state=0)
-    return StandardScaler().fit_transform(X), y
-
-
-@pytest.fixture(autouse=True)
-def _quiet_convergence():
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ConvergenceWarning)
-        yield
 
 
 def exported(estimator):

@@ -1,39 +1,22 @@
 """scikit-learn's callbacks in skdnn's fits: the task tree, stopping, teardown, propagation."""
 
 import json
-import warnings
 
 import numpy as np
 import pytest
 from numpy.testing import assert_array_equal
-from sklearn.datasets import make_classification
-from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import GridSearchCV
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
-from tests.helpers.training import best_validation_epoch
 
 from skdnn import LLayerClassifier, LLayerRegressor, load_model, save_model
-from tests.helpers.training import course
+from tests.helpers.training import best_validation_epoch, course
+from tests.helpers.fixtures import data, quiet_convergence  # noqa: F401 (fixtures)
 
 callback = pytest.importorskip("sklearn.callback", reason="callbacks need scikit-learn 1.9")
 
 FAST = {"hidden_layer_sizes": (6,), "solver": "adam", "learning_rate": 0.01, "max_iter": 8,
         "random_state": 0}
-
-
-@pytest.fixture(scope="module")
-def data():
-    X, y = make_classification(120, 5, n_informative=3, random_state=0)
-    return StandardScaler().fit_transform(X), y
-
-
-@pytest.fixture(autouse=True)
-def _quiet_convergence():
-    # A few epochs seldom converge; the warning is not what these tests are about.
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ConvergenceWarning)
-        yield
 
 
 class TaskRecorder:

@@ -2,36 +2,19 @@
 
 import math
 import signal
-import warnings
 
 import numpy as np
 import pytest
 from numpy.testing import assert_array_equal
-from sklearn.datasets import make_classification
-from sklearn.exceptions import ConvergenceWarning
-from sklearn.preprocessing import StandardScaler
 
 from skdnn import LLayerClassifier, LLayerRegressor, engine
 from skdnn._estimators import fitting
+from tests.helpers.fixtures import N_SAMPLES, data, quiet_convergence  # noqa: F401
 
 callback = pytest.importorskip("sklearn.callback", reason="callbacks need scikit-learn 1.9")
 
-N_SAMPLES = 120
 SETTINGS = {"hidden_layer_sizes": (6,), "solver": "adam", "learning_rate": 0.01,
             "batch_size": 50, "max_iter": 3, "tol": None, "random_state": 0}
-
-
-@pytest.fixture(scope="module")
-def data():
-    X, y = make_classification(N_SAMPLES, 5, n_informative=3, random_state=0)
-    return StandardScaler().fit_transform(X), y
-
-
-@pytest.fixture(autouse=True)
-def _quiet_convergence():
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ConvergenceWarning)
-        yield
 
 
 def _path(context):

@@ -11,6 +11,7 @@ notebook's names and signatures.
 
 import numpy as np
 
+from ..propagation import n_layers
 from ._network import backward_propagation, forward_propagation
 
 __all__ = [
@@ -79,7 +80,7 @@ def dictionary_to_vector(parameters):
     keys : list of str
         The name of the parameter each entry comes from.
     """
-    names = [f"{kind}{l}" for l in range(1, len(parameters) // 2 + 1) for kind in "Wb"]
+    names = [f"{kind}{l}" for l in range(1, n_layers(parameters) + 1) for kind in "Wb"]
     theta = np.concatenate([np.reshape(parameters[name], (-1, 1)) for name in names])
     keys = [name for name in names for _ in range(np.size(parameters[name]))]
     return theta, keys
@@ -184,7 +185,7 @@ def gradient_check_n(parameters, gradients, X, Y, epsilon=1e-7, print_msg=False)
     """
     parameters_values, _ = dictionary_to_vector(parameters)
     layer_dims = [parameters["W1"].shape[1]] + [
-        parameters[f"W{l}"].shape[0] for l in range(1, len(parameters) // 2 + 1)]
+        parameters[f"W{l}"].shape[0] for l in range(1, n_layers(parameters) + 1)]
     grad = gradients_to_vector(gradients)
     gradapprox = np.zeros_like(parameters_values)
     for i in range(parameters_values.shape[0]):

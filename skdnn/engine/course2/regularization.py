@@ -10,7 +10,7 @@ The estimators' ``alpha`` and ``dropout = 1 - keep_prob`` do the same.
 
 import numpy as np
 
-from ..propagation import course_activations
+from ..propagation import course_activations, n_layers
 from ..propagation import forward_propagation as _engine_forward
 from ._network import (backward_from_output, backward_propagation, compute_loss,
                        flat_cache, forward_propagation, layers_of, predict, predict_dec)
@@ -49,7 +49,7 @@ def compute_cost_with_regularization(A3, Y, parameters, lambd):
     cost : float
     """
     m = Y.shape[1]
-    L = len(parameters) // 2
+    L = n_layers(parameters)
     squares = sum(np.sum(np.square(parameters[f"W{l}"])) for l in range(1, L + 1))
     return compute_cost(A3, Y) + lambd / (2 * m) * squares
 
@@ -96,7 +96,7 @@ def forward_propagation_with_dropout(X, parameters, keep_prob=0.5):
         mask before its activations (after dropout).
     """
     rng = np.random.RandomState(1)
-    L = len(parameters) // 2
+    L = n_layers(parameters)
     m = X.shape[1]
     masks = [(rng.rand(parameters[f"W{l}"].shape[0], m) < keep_prob).astype(int)
              for l in range(1, L)]
